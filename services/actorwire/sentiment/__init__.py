@@ -1,0 +1,1 @@
+"""Sentiment/stance worker: per-actor target sentiment, quotes and stance (``news.enriched``, ``news.actors``)."""

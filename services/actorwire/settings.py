@@ -1,0 +1,88 @@
+"""Configuration from environment variables (prefix ``ACTORWIRE_``) or a ``.env`` file (pydantic-settings).
+
+Nested fields use ``__``: ``ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS=broker:9092``,
+``ACTORWIRE_TOPICS__RAW=news.raw``. Every default works against ``make kafka-up`` on one machine.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PIPELINE_VERSION = "0.1.0"
+
+
+class KafkaSettings(BaseModel):
+    """Connection to the Kafka cluster. Secrets are ``SecretStr`` and never printed."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    client_id_prefix: str = "actorwire"
+
+    def client_options(self) -> dict:
+        """Keyword arguments shared by aiokafka producers, consumers and admin clients."""
+        options: dict = {"bootstrap_servers": self.bootstrap_servers, "security_protocol": self.security_protocol}
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(
+                cafile=self.ssl_cafile, certfile=self.ssl_certfile, keyfile=self.ssl_keyfile)
+        if self.security_protocol.startswith("SASL"):
+            options["sasl_mechanism"] = self.sasl_mechanism or "PLAIN"
+            options["sasl_plain_username"] = self.sasl_username
+            options["sasl_plain_password"] = self.sasl_password.get_secret_value() if self.sasl_password else None
+        return options
+
+
+class Topics(BaseModel):
+    """Topic names and partition counts (created by ``actorwire topics create``)."""
+
+    raw: str = "news.raw"
+    entities: str = "news.entities"
+    enriched: str = "news.enriched"
+    actors: str = "news.actors"
+    deadletter: str = "news.deadletter"
+    partitions: int = Field(6, ge=1)
+
+    def all(self) -> list[str]:
+        return [self.raw, self.entities, self.enriched, self.actors, self.deadletter]
+
+
+class WorkerSettings(BaseModel):
+    """Batching and resource limits of a stream worker."""
+
+    batch_size: int = Field(16, ge=1, description="records handed to the models at once")
+    batch_timeout_ms: int = Field(200, ge=1, description="longest wait to fill a batch")
+    torch_threads: int = Field(2, ge=1, description="torch intra-op threads per worker process")
+    max_message_bytes: int = Field(2_000_000, ge=1024, description="larger inputs are dead-lettered")
+    shutdown_timeout_s: float = Field(20.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """All settings of every actorwire process."""
+
+    model_config = SettingsConfigDict(env_prefix="ACTORWIRE_", env_nested_delimiter="__", env_file=".env",
+                                      extra="ignore")
+
+    kafka: KafkaSettings = KafkaSettings()
+    topics: Topics = Topics()
+    worker: WorkerSettings = WorkerSettings()
+    ner_model: Literal["minilm", "spacy"] = "minilm"
+    sentiment_model: Literal["vader"] = "vader"
+    languages: list[str] = Field(default_factory=lambda: ["en"], description="languages the models support")
+    group_prefix: str = "actorwire"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

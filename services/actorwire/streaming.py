@@ -1,0 +1,187 @@
+"""The stream-worker runtime over aiokafka: consume a batch, process it off the event loop, publish
+the outputs, wait for the broker's acknowledgements, then commit the input offsets.
+
+Processing guarantee: **at least once**. An input offset is committed only after every output it
+produced (records and dead letters) was acknowledged by the broker (``acks=all``, idempotent
+producer), so a crash at any point replays uncommitted inputs and never loses one
+(faust-streaming/faust#606 is avoided by committing ourselves, one batch at a time). Outputs are
+deterministic functions of the input, so a replay yields identical records (deduplicate by key plus
+the ``actorwire-record-id`` header).
+
+Unusable inputs (:class:`~actorwire.decode.Rejected`, or a record that makes the model fail on its
+own) go to the dead-letter topic with the reason, and the partition keeps flowing (faust#175).
+Model inference runs in a worker thread so heartbeats are never starved (aio-libs/aiokafka#678).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import signal
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from actorwire.decode import Rejected
+from actorwire.messages import DeadLetter, SourceCoordinates
+from actorwire.settings import Settings
+
+log = logging.getLogger("actorwire.streaming")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One record to publish: topic, key, JSON value and the id a consumer deduplicates on."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    record_id: str
+
+
+def dead_letter(reason: str, error_class: str, stage: str, source: SourceCoordinates, key: bytes | None,
+                value: bytes) -> DeadLetter:
+    """A :class:`DeadLetter` carrying the original key and bytes (base64)."""
+    return DeadLetter(reason=reason, error_class=error_class, stage=stage, source=source,
+                      key_base64=base64.b64encode(key).decode() if key is not None else None,
+                      original_base64=base64.b64encode(value).decode())
+
+
+@dataclass
+class Stage:
+    """One worker's logic: how to decode an input and how to process a batch of decoded inputs.
+
+    ``decode(raw) -> item`` raises :class:`Rejected` for unusable input; ``process(items)`` returns,
+    for each item, the outputs it produces. ``process`` runs on the inference thread.
+    """
+
+    name: str
+    source_topic: str
+    group_id: str
+    decode: Callable[[bytes], Any]
+    process: Callable[[Sequence[Any]], list[list[Output]]]
+
+
+def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | None, bytes]],
+              deadletter_topic: str) -> list[Output]:
+    """Decode and process records (CPU-bound; call off the event loop). Never raises for bad input:
+    rejected records become dead letters, and when a batch fails each record is retried alone so
+    only the one that fails on its own is dead-lettered."""
+    outputs: list[Output] = []
+    decoded: list[tuple[int, Any]] = []
+
+    def reject(i: int, reason: str, error_class: str) -> None:
+        source, key, value = records[i]
+        letter = dead_letter(reason, error_class, stage.name, source, key, value)
+        outputs.append(Output(deadletter_topic, key, letter.model_dump_json().encode(),
+                              f"deadletter|{source.topic}|{source.partition}|{source.offset}"))
+
+    for i, (_, _, value) in enumerate(records):
+        try:
+            decoded.append((i, stage.decode(value)))
+        except Rejected as exc:
+            reject(i, exc.reason, exc.error_class)
+    if not decoded:
+        return outputs
+    try:
+        results = stage.process([item for _, item in decoded])
+    except Exception:  # noqa: BLE001 - isolate the record that fails
+        log.warning("batch of %d failed in %s; retrying one by one", len(decoded), stage.name, exc_info=True)
+        results = []
+        for i, item in decoded:
+            try:
+                results.extend(stage.process([item]))
+            except Exception as exc:  # noqa: BLE001 - a poison record, not a transient fault
+                reject(i, f"processing failed: {exc}"[:2000], type(exc).__name__)
+                log.error("dead-lettered %s: %s", records[i][0], traceback.format_exc(limit=3))
+                results.append([])
+    for produced in results:
+        outputs.extend(produced)
+    return outputs
+
+
+class StreamWorker:
+    """Runs one :class:`Stage` as a consumer-group member until :meth:`stop` or SIGTERM/SIGINT.
+
+    Shutdown finishes (or, past ``worker.shutdown_timeout_s``, abandons) the batch in flight,
+    commits what was acknowledged, and closes the clients with a bounded wait (aio-libs/aiokafka#1101).
+    """
+
+    def __init__(self, stage: Stage, settings: Settings):
+        self.stage = stage
+        self.settings = settings
+        self._stopping = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage.name}-inference")
+        self.processed = 0
+        self.last_progress = time.monotonic()
+        self.assigned: set[TopicPartition] = set()
+
+    def stop(self) -> None:
+        """Ask the worker to finish its batch and exit."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Consume, process, publish, commit; returns after a graceful stop."""
+        options = self.settings.kafka.client_options()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, self.stop)
+            except (NotImplementedError, RuntimeError):
+                pass
+        consumer = AIOKafkaConsumer(
+            self.stage.source_topic, group_id=self.stage.group_id, enable_auto_commit=False,
+            auto_offset_reset="earliest", client_id=f"{self.settings.kafka.client_id_prefix}-{self.stage.name}",
+            max_poll_records=self.settings.worker.batch_size, fetch_max_bytes=16 * 1024 * 1024,
+            max_partition_fetch_bytes=self.settings.worker.max_message_bytes + 1024,
+            session_timeout_ms=30000, heartbeat_interval_ms=3000, max_poll_interval_ms=300000, **options)
+        producer = AIOKafkaProducer(enable_idempotence=True, acks="all", linger_ms=5,
+                                    max_request_size=max(1048576, 2 * self.settings.worker.max_message_bytes),
+                                    compression_type="gzip", **options)
+        await producer.start()
+        await consumer.start()
+        log.info("%s: consuming %s as group %s", self.stage.name, self.stage.source_topic, self.stage.group_id)
+        try:
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(timeout_ms=self.settings.worker.batch_timeout_ms,
+                                                 max_records=self.settings.worker.batch_size)
+                self.assigned = consumer.assignment()
+                self.last_progress = time.monotonic()
+                records = [(tp, r) for tp, rs in batches.items() for r in rs]
+                if not records:
+                    continue
+                inputs = [(SourceCoordinates(topic=r.topic, partition=r.partition, offset=r.offset), r.key, r.value or b"")
+                          for _, r in records]
+                outputs = await loop.run_in_executor(self._executor, run_batch, self.stage, inputs,
+                                                     self.settings.topics.deadletter)
+                await self._publish(producer, outputs)
+                offsets: dict[TopicPartition, int] = {}
+                for tp, r in records:
+                    offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
+                await consumer.commit(offsets)
+                self.processed += len(records)
+                self.last_progress = time.monotonic()
+        finally:
+            timeout = self.settings.worker.shutdown_timeout_s
+            for client in (consumer, producer):
+                try:
+                    await asyncio.wait_for(client.stop(), timeout=timeout / 2)
+                except (TimeoutError, Exception):  # noqa: BLE001 - never hang in "stopping"
+                    log.warning("%s: %s did not stop cleanly", self.stage.name, type(client).__name__, exc_info=True)
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            log.info("%s: stopped after %d records", self.stage.name, self.processed)
+
+    async def _publish(self, producer: AIOKafkaProducer, outputs: Sequence[Output]) -> None:
+        """Send every output and wait until the broker acknowledged all of them."""
+        pending = []
+        for out in outputs:
+            headers = [("actorwire-record-id", out.record_id.encode())]
+            pending.append(await producer.send(out.topic, out.value, key=out.key, headers=headers))
+        if pending:
+            await asyncio.gather(*pending)

@@ -1,0 +1,1 @@
+"""Training and evaluation of the models this project ships (``actorwire train`` / ``actorwire eval``)."""

@@ -1,0 +1,57 @@
+"""A readable live view of ``news.enriched`` for people (``actorwire watch``, used by ``make run``)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+from aiokafka import AIOKafkaConsumer
+
+from actorwire.messages import EnrichedArticle
+from actorwire.settings import Settings
+
+
+def summarise(article: EnrichedArticle, max_actors: int = 8) -> str:
+    """Several lines: headline and status, actors with kind and sentiment, stances, quote count."""
+    names = {a.actor_id: a.name for a in article.actors}
+    lines = [f"▶ {article.headline or article.article_id}  [{article.status}, {article.published_at or 'undated'}]"]
+    if article.actors:
+        parts = []
+        for a in article.actors[:max_actors]:
+            s = a.sentiment
+            parts.append(f"{a.name} ({a.kind}{', ' + s.label + f' {s.score:+.2f}' if s else ''})")
+        more = f" +{len(article.actors) - max_actors} more" if len(article.actors) > max_actors else ""
+        lines.append("  actors:  " + "; ".join(parts) + more)
+    for st in article.stances[:6]:
+        lines.append(f"  stance:  {names.get(st.source_actor_id, st.source_actor_id)} → "
+                     f"{names.get(st.target_actor_id, st.target_actor_id)}: {st.label} ({st.confidence:.2f})")
+    if article.quotes:
+        lines.append(f"  quotes:  {len(article.quotes)} attributed")
+    if article.tone is not None:
+        lines.append(f"  tone:    {article.tone:+.2f}")
+    return "\n".join(lines)
+
+
+async def watch_enriched(settings: Settings, limit: int | None, timeout: float | None, from_beginning: bool) -> int:
+    """Print summaries until ``limit`` articles or ``timeout`` seconds of silence; returns the count."""
+    consumer = AIOKafkaConsumer(settings.topics.enriched, group_id=f"{settings.group_prefix}-watch-{uuid.uuid4().hex[:8]}",
+                                auto_offset_reset="earliest" if from_beginning else "latest",
+                                enable_auto_commit=False, **settings.kafka.client_options())
+    await consumer.start()
+    seen, last = 0, time.monotonic()
+    try:
+        while limit is None or seen < limit:
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    print(summarise(EnrichedArticle.model_validate_json(record.value)), flush=True)
+                    seen += 1
+                    last = time.monotonic()
+            if timeout is not None and time.monotonic() - last > timeout:
+                break
+    except asyncio.CancelledError:
+        pass
+    finally:
+        await consumer.stop()
+    return seen

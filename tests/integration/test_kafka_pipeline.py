@@ -1,0 +1,81 @@
+"""End to end through the real broker: ingest → entity worker → sentiment worker → outputs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from actorwire.ingest.service import publish
+from actorwire.messages import ActorEvent, DeadLetter, EnrichedArticle
+
+from ..conftest import SHARED_DATA
+
+pytestmark = pytest.mark.kafka
+BBC = SHARED_DATA / "bbc_news"
+
+
+def start_worker(name: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "actorwire", "worker", name], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+async def drain(settings, topic: str, until, timeout: float) -> list:
+    """Read ``topic`` from the start until ``until(records)`` holds or ``timeout`` seconds pass."""
+    consumer = AIOKafkaConsumer(topic, group_id=None, auto_offset_reset="earliest", **settings.kafka.client_options())
+    await consumer.start()
+    records, deadline = [], time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not until(records):
+            for rs in (await consumer.getmany(timeout_ms=500)).values():
+                records.extend(rs)
+    finally:
+        await consumer.stop()
+    return records
+
+
+def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(isolated):
+    settings = isolated.settings
+    files = sorted((BBC / "politics").glob("*.txt"))[:25] + sorted((BBC / "business").glob("*.txt"))[:25]
+    assert len(files) == 50
+    workers = [start_worker("entities", isolated.env), start_worker("sentiment", isolated.env)]
+    try:
+        async def produce():
+            assert await publish(settings, [str(f) for f in files]) == 50
+            producer = AIOKafkaProducer(**settings.kafka.client_options())
+            await producer.start()
+            await producer.send_and_wait(settings.topics.raw, b'{"uri": "broken", "headlines": [', key=b"broken")
+            await producer.stop()
+
+        asyncio.run(produce())
+        enriched = asyncio.run(drain(settings, settings.topics.enriched, lambda rs: len(rs) >= 50, 600))
+        articles = [EnrichedArticle.model_validate_json(r.value) for r in enriched]
+        assert sorted(a.article_id for a in articles) == sorted(f.resolve().as_uri() for f in files)
+        assert all(a.status == "enriched" and a.actors for a in articles)
+
+        expected_events = sum(len(a.actors) for a in articles)
+        events = asyncio.run(drain(settings, settings.topics.actors, lambda rs: len(rs) >= expected_events, 120))
+        parsed = [ActorEvent.model_validate_json(r.value) for r in events]
+        assert len(parsed) == expected_events
+        assert all(r.key.decode() == e.actor.actor_id for r, e in zip(events, parsed))
+        assert {(e.article_id, e.actor.actor_id) for e in parsed} == {
+            (a.article_id, x.actor_id) for a in articles for x in a.actors}
+
+        dead = asyncio.run(drain(settings, settings.topics.deadletter, lambda rs: len(rs) >= 1, 60))
+        assert len(dead) == 1
+        letter = DeadLetter.model_validate_json(dead[0].value)
+        assert "invalid JSON" in letter.reason and letter.source.topic == settings.topics.raw
+        assert letter.stage == "entities"
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        codes = [w.wait(timeout=60) for w in workers]
+        logs = [w.stdout.read() for w in workers]
+    assert codes == [0, 0], logs

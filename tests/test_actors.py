@@ -1,0 +1,141 @@
+"""Actor resolution rules (issue #4), on sentences written in the shapes real news uses.
+
+Mentions are given as the NER would produce them (including its typical mistakes), so each rule
+is tested on its own, independent of any model."""
+
+from __future__ import annotations
+
+import re
+
+from actorwire.entities.actors import country_gazetteer, resolve_actors, slug
+from actorwire.messages import Mention
+
+
+def mentions_for(text: str, *spans: tuple[str, str], field: str = "body", occurrence: int = 0) -> list[Mention]:
+    out = []
+    for surface, label in spans:
+        hits = [m.start() for m in re.finditer(re.escape(surface), text)]
+        for start in hits:
+            out.append(Mention(text=surface, label=label, field=field, start=start, end=start + len(surface), score=0.9))
+    return out
+
+
+def resolve(body: str, spans, headline: str = "", headline_spans=()):
+    mentions = mentions_for(body, *spans) + mentions_for(headline, *headline_spans, field="headline")
+    return resolve_actors(headline, body, mentions)
+
+
+def by_text(mentions):
+    return {(m.field, m.start): m.actor_id for m in mentions}
+
+
+def test_surnames_and_honorifics_join_the_full_name_introduced_earlier_or_later():
+    body = ("Mr Howard told reporters he would stay. Conservative leader Michael Howard said the party was ready. "
+            "Later Howard added that Mr Howard's critics were wrong. Abdoulaye Maiga spoke next; Maiga was brief.")
+    mentions, actors = resolve(body, [("Michael Howard", "PER"), ("Mr Howard", "PER"), ("Howard", "PER"),
+                                      ("Abdoulaye Maiga", "PER"), ("Maiga", "PER")])
+    ids = {m.actor_id for m in mentions if "Howard" in m.text}
+    assert ids == {"person:michael-howard"}
+    assert {m.actor_id for m in mentions if "Maiga" in m.text} == {"person:abdoulaye-maiga"}
+    names = {a.name for a in actors}
+    assert names == {"Michael Howard", "Abdoulaye Maiga"}
+
+
+def test_a_lone_surname_mistagged_as_organisation_still_joins_the_person():
+    body = "Prime Minister Abdoulaye Maiga spoke on Friday. Maiga told the assembly the charges were false."
+    mentions = mentions_for(body, ("Abdoulaye Maiga", "PER"))
+    start = body.index("Maiga told")
+    mentions.append(Mention(text="Maiga", label="ORG", field="body", start=start, end=start + 5, score=0.6))
+    linked, actors = resolve_actors("", body, mentions)
+    assert {m.actor_id for m in linked} == {"person:abdoulaye-maiga"}
+    assert [a.kind for a in actors] == ["person"]
+
+
+def test_countries_whatever_the_label_and_demonyms_plurals_adjectives_map_to_their_country():
+    body = ("Mali accused Niger of harbouring rebels. Malian troops and Ukrainian officials met. "
+            "Ukrainians protested while Burkina Faso stayed silent, and the Ukrainian ambassador left.")
+    mentions, actors = resolve(body, [("Mali", "PER"), ("Niger", "ORG"), ("Malian", "MISC"), ("Ukrainian", "MISC"),
+                                      ("Ukrainians", "MISC"), ("Burkina Faso", "PER")])
+    kinds = {a.actor_id: a.kind for a in actors}
+    assert kinds == {"country:MLI": "country", "country:NER": "country", "country:UKR": "country", "country:BFA": "country"}
+    assert {m.actor_id for m in mentions if m.text.startswith("Ukrain")} == {"country:UKR"}
+    assert {a.name for a in actors} >= {"Mali", "Ukraine", "Burkina Faso"}
+
+
+def test_locations_split_into_country_and_location():
+    body = "Fighting continued in Donetsk region, Ukraine, and near Kidal in northern Mali."
+    _, actors = resolve(body, [("Donetsk", "LOC"), ("Ukraine", "LOC"), ("Kidal", "LOC"), ("Mali", "LOC")])
+    assert {a.actor_id: a.kind for a in actors} == {"location:donetsk": "location", "country:UKR": "country",
+                                                     "location:kidal": "location", "country:MLI": "country"}
+
+
+def test_acronyms_join_their_expansion_from_the_article_or_well_known_ones():
+    body = ("The International Atomic Energy Agency (IAEA) sent inspectors. The IAEA said access was limited. "
+            "The UN called for calm, and the United Nations will meet again.")
+    mentions, actors = resolve(body, [("International Atomic Energy Agency", "ORG"), ("IAEA", "ORG"), ("UN", "ORG"),
+                                      ("United Nations", "ORG")])
+    ids = {m.text: m.actor_id for m in mentions}
+    assert ids["IAEA"] == ids["International Atomic Energy Agency"] == "organization:international-atomic-energy-agency"
+    assert ids["UN"] == ids["United Nations"] == "organization:united-nations"
+
+
+def test_organisation_keeps_its_country_affiliation():
+    body = "Russian Foreign Ministry spokeswoman Maria Zakharova said talks had failed. The Ukrainian Defense Ministry denied it."
+    _, actors = resolve(body, [("Russian Foreign Ministry", "ORG"), ("Maria Zakharova", "PER"),
+                               ("Ukrainian Defense Ministry", "ORG")])
+    orgs = {a.name: (a.kind, a.country) for a in actors if a.kind == "organization"}
+    assert orgs == {"Russian Foreign Ministry": ("organization", "RUS"),
+                    "Ukrainian Defense Ministry": ("organization", "UKR")}
+
+
+def test_split_demonym_and_organisation_still_give_the_affiliation():
+    body = "Russian Foreign Ministry spokeswoman Maria Zakharova said talks had failed."
+    _, actors = resolve(body, [("Russian", "MISC"), ("Foreign Ministry", "ORG"), ("Maria Zakharova", "PER")])
+    assert next(a for a in actors if a.kind == "organization").country == "RUS"
+
+
+def test_role_nouns_are_linked_to_the_named_holder():
+    body = ("Ukraine supplies drones to terrorists, Prime Minister of Mali Abdoulaye Maiga has said. "
+            "The prime minister recalled that Ukraine had stated its involvement. "
+            "The Mali prime minister called on the international community to act.")
+    mentions, _ = resolve(body, [("Abdoulaye Maiga", "PER"), ("Ukraine", "LOC"), ("Mali", "LOC")])
+    roles = [m for m in mentions if m.source == "role"]
+    assert [body[m.start:m.end] for m in roles] == ["prime minister", "prime minister"]
+    assert {m.actor_id for m in roles} == {"person:abdoulaye-maiga"}
+    assert all(body[m.start:m.end] == m.text for m in mentions)
+
+
+def test_boilerplate_is_not_an_actor():
+    body = ("© AP Photo / Evgeniy Maloletka\nSubscribe\nBy John Smith\n"
+            "Ukraine has become a supplier of drones, Mali said on Friday.")
+    mentions, actors = resolve(body, [("AP Photo / Evgeniy Maloletka", "ORG"), ("Evgeniy Maloletka", "PER"),
+                                      ("Subscribe", "ORG"), ("John Smith", "PER"), ("Ukraine", "LOC"), ("Mali", "LOC")])
+    assert {a.actor_id for a in actors} == {"country:UKR", "country:MLI"}
+    assert [m.actor_id for m in mentions if m.text in ("Subscribe", "John Smith", "Evgeniy Maloletka")] == [None, None, None]
+
+
+def test_headline_and_subheading_fragments_need_support_from_running_text():
+    headline = "Ukraine Becomes Supplier of Kamikaze Drones to Terrorists"
+    body = ("France Backs Sahel Region Terrorists\n"
+            "Mali said France continues to support terrorists in the Sahel region.")
+    mentions = (mentions_for(headline, ("Ukraine", "LOC"), ("Kamikaze Drones", "ORG"), field="headline")
+                + mentions_for(body, ("France Backs", "ORG"), ("France", "LOC"), ("Mali", "LOC"), ("Sahel", "LOC")))
+    linked, actors = resolve_actors(headline, body, mentions)
+    assert {a.actor_id for a in actors} == {"country:UKR", "country:FRA", "country:MLI", "location:sahel"}
+    assert [m.actor_id for m in linked if m.text in ("Kamikaze Drones", "France Backs")] == [None, None]
+    assert next(a for a in actors if a.actor_id == "country:UKR").in_headline
+
+
+def test_ids_are_stable_across_articles_and_salience_orders_actors():
+    first, actors1 = resolve("Mali and Mali again, then Niger.", [("Mali", "LOC"), ("Niger", "LOC")])
+    _, actors2 = resolve("Niger said Mali was wrong.", [("Mali", "PER"), ("Niger", "ORG")])
+    assert {a.actor_id for a in actors1} == {a.actor_id for a in actors2} == {"country:MLI", "country:NER"}
+    assert actors1[0].actor_id == "country:MLI" and actors1[0].salience > actors1[1].salience
+    assert all(0 <= a.salience <= 1 for a in actors1 + actors2)
+
+
+def test_slug_and_gazetteer_basics():
+    assert slug("Zoë  O'Brien-Smith") == "zoe-o-brien-smith"
+    gazetteer = country_gazetteer()
+    assert gazetteer["ukrainians"].alpha3 == "UKR" and gazetteer["malian"].alpha3 == "MLI"
+    assert gazetteer["british"].alpha3 == "GBR" and gazetteer["united states"].alpha3 == "USA"

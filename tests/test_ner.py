@@ -1,0 +1,86 @@
+"""NER: window arithmetic, word-level decoding, and the packaged model on real text."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from actorwire.entities.ner import LABELS, EncodedText, TransformerNer, decode_entities, window_ranges
+from actorwire.encoder import load_tokenizer
+
+from .conftest import SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def ner():
+    return TransformerNer()
+
+
+def test_windows_cover_every_piece_with_the_configured_overlap():
+    for n in (0, 1, 254, 255, 1000, 7777):
+        ranges = window_ranges(n, size=254, overlap=64)
+        covered = set()
+        for s, e in ranges:
+            assert 0 <= s < e <= n or n == 0
+            covered.update(range(s, e))
+        assert covered == set(range(n))
+        for (s1, e1), (s2, _) in zip(ranges, ranges[1:]):
+            assert e1 - s2 >= 64
+
+
+def _probs(tags):
+    p = torch.full((len(tags), len(LABELS)), 0.01)
+    for i, t in enumerate(tags):
+        p[i, LABELS.index(t)] = 0.9
+    return p
+
+
+def test_words_are_tagged_by_their_first_piece_and_never_split():
+    text = "Washington met Abdoulaye Maiga"
+    enc = load_tokenizer()(text, add_special_tokens=False, return_offsets_mapping=True)
+    offsets = [tuple(o) for o in enc["offset_mapping"]]
+    encoded = EncodedText(enc["input_ids"], offsets, enc.word_ids(), [0] * len(offsets))
+    # deliberately contradictory tags on continuation pieces: they must be ignored
+    tags = []
+    for i, w in enumerate(enc.word_ids()):
+        first = i == 0 or enc.word_ids()[i - 1] != w
+        word = text[offsets[i][0]:offsets[i][1]]
+        tags.append(("B-LOC" if w == 0 else "O" if w == 1 else "B-PER" if w == 2 else "I-PER") if first else "B-ORG")
+    spans = decode_entities(encoded, _probs(tags))
+    assert [(text[s.start:s.end], s.label) for s in spans] == [("Washington", "LOC"), ("Abdoulaye Maiga", "PER")]
+
+
+def test_stray_inside_tag_opens_an_entity_like_conlleval():
+    text = "in Paris today"
+    enc = load_tokenizer()(text, add_special_tokens=False, return_offsets_mapping=True)
+    encoded = EncodedText(enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]], enc.word_ids(), [0] * 3)
+    spans = decode_entities(encoded, _probs(["O", "I-LOC", "O"]))
+    assert [(s.start, s.end, s.label) for s in spans] == [(3, 8, "LOC")]
+
+
+def test_offsets_always_slice_the_mention_on_messy_real_text(ner):
+    rng = random.Random(7)
+    files = sorted((SHARED_DATA / "bbc_news").rglob("*.txt"))
+    texts = [f.read_text(encoding="latin-1") for f in rng.sample(files, 12)]
+    texts += ["  Mr. O'Neil-Smith (UN)\tmet\u00a0Ángela Merkel’s aides in São Paulo…",
+              "ÉLYSÉE: Macron & Scholz — “Berlin” talks", "", "   ", "x" * 3000]
+    for text, spans in zip(texts, ner.predict(texts)):
+        for s in spans:
+            piece = text[s.start:s.end]
+            assert piece and piece == piece.strip() and s.label in {"PER", "ORG", "LOC", "MISC"}
+            # whole words: the characters beside a span are not letters or digits of the same word
+            assert s.start == 0 or not (text[s.start - 1].isalnum() and piece[0].isalnum())
+            assert s.end == len(text) or not (text[s.end].isalnum() and piece[-1].isalnum())
+    assert any(spans for spans in ner.predict(texts[:12]))
+
+
+def test_an_entity_in_the_last_sentence_of_a_15000_word_article_is_found(ner):
+    filler = "The committee met again on Tuesday and discussed the budget in great detail . " * 1100
+    text = filler + "\nLater , Angela Merkel flew to Brussels ."
+    assert len(text.split()) > 15000
+    spans = ner.predict([text])[0]
+    found = {(text[s.start:s.end], s.label) for s in spans}
+    assert ("Angela Merkel", "PER") in found and ("Brussels", "LOC") in found
+    assert all(s.start > len(filler) - 1 for s in spans if text[s.start:s.end] in {"Angela Merkel", "Brussels"})

@@ -1,0 +1,59 @@
+"""The in-process pipeline with the packaged models, and the offline command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from actorwire.ingest.readers import read_inputs
+from actorwire.decode import decode_ninjs
+from actorwire.messages import DeadLetter, EnrichedArticle, NinjsItem, NinjsText
+
+from .conftest import ROOT, SHARED_DATA
+
+SEED = SHARED_DATA / "seed" / "sample_article.txt"
+
+
+def test_seed_article_yields_its_actors(pipeline):
+    item = decode_ninjs(next(read_inputs([str(SEED)])).value, 10_000_000)
+    article = pipeline.run([item])[0]
+    kinds = {a.name: a.kind for a in article.actors}
+    assert len(article.actors) >= 5
+    assert kinds.get("Ukraine") == "country" and kinds.get("Mali") == "country"
+    assert kinds.get("Abdoulaye Maiga") == "person"
+    assert not any("Photo" in a.name or a.name == "Subscribe" for a in article.actors)
+    for m in article.mentions:
+        text = article.headline if m.field == "headline" else article.body
+        assert text[m.start:m.end] == m.text
+    quote_speakers = {q.speaker_actor_id for q in article.quotes}
+    assert "person:abdoulaye-maiga" in quote_speakers
+
+
+def test_newswire_statuses(pipeline):
+    items = [
+        NinjsItem(uri="u1", pubStatus="canceled", headlines=[NinjsText(value="Mali")]),
+        NinjsItem(uri="u2", headlines=[NinjsText(value="   ")]),
+        NinjsItem(uri="u3", headlines=[NinjsText(value="Le gouvernement malien a annoncé mardi une nouvelle loi")],
+                  bodies=[NinjsText(value="Le Premier ministre a déclaré que la loi entrerait en vigueur en janvier.")]),
+        NinjsItem(uri="u4", language="de", headlines=[NinjsText(value="Berlin")]),
+    ]
+    assert [a.status for a in pipeline.run(items)] == ["retracted", "no_text", "unsupported_language",
+                                                       "unsupported_language"]
+
+
+def test_enrich_command_dead_letters_bad_lines_and_exits_zero(tmp_path):
+    good = {"uri": "urn:ok", "language": "en", "headlines": [{"value": "Mali cuts ties with Ukraine"}],
+            "bodies": [{"value": "Mali severed diplomatic relations with Ukraine on Sunday, the government said."}]}
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(good) + "\n{broken\n" + json.dumps({"uri": "x", "bogus": 1}) + "\n")
+    out, dead = tmp_path / "out.jsonl", tmp_path / "dead.jsonl"
+    result = subprocess.run([sys.executable, "-m", "actorwire", "enrich", str(src), "-o", str(out), "--dead-letter", str(dead)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    articles = [EnrichedArticle.model_validate_json(line) for line in out.read_text().splitlines()]
+    letters = [DeadLetter.model_validate_json(line) for line in dead.read_text().splitlines()]
+    assert [a.article_id for a in articles] == ["urn:ok"]
+    assert {a.actor_id for a in articles[0].actors} >= {"country:MLI", "country:UKR"}
+    assert [(d.source.offset, d.error_class) for d in letters] == [(1, "JSONDecodeError"), (2, "ValidationError")]
+    assert "bogus" in letters[1].reason
