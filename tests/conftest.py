@@ -36,7 +36,8 @@ def kafka_broker() -> str:
 @pytest.fixture
 def isolated(kafka_broker):
     """``settings`` whose topics and consumer groups are unique to one test, with the topics
-    created, and ``env``: the same settings as environment variables for worker subprocesses."""
+    created, and ``env``: the same settings as environment variables for worker subprocesses
+    (their health and metrics server off, so that workers started together do not compete for a port)."""
     from actorwire.admin import create_topics
     from actorwire.settings import KafkaSettings, Settings, Topics
 
@@ -46,6 +47,6 @@ def isolated(kafka_broker):
     settings = Settings(kafka=KafkaSettings(bootstrap_servers=kafka_broker), topics=topics, group_prefix=f"t{run}")
     asyncio.run(create_topics(settings))
     env = {**os.environ, "ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS": kafka_broker, "ACTORWIRE_GROUP_PREFIX": f"t{run}",
-           "ACTORWIRE_WORKER__TORCH_THREADS": "1",
+           "ACTORWIRE_WORKER__TORCH_THREADS": "1", "ACTORWIRE_WORKER__HTTP_PORT": "0",
            **{f"ACTORWIRE_TOPICS__{k.upper()}": v for k, v in topics.model_dump().items() if isinstance(v, str)}}
     return SimpleNamespace(settings=settings, env=env)

@@ -15,10 +15,12 @@ cleanup() {
   deploy/local/kafka.sh stop
 }
 trap cleanup INT TERM EXIT
+# each worker serves /healthz, /readyz and /metrics on a port of its own
+declare -A http_port=([entities]=8080 [sentiment]=8081)
 for w in entities sentiment; do
-  "$aw" worker "$w" >"$logs/$w.log" 2>&1 &
+  ACTORWIRE_WORKER__HTTP_PORT="${http_port[$w]}" "$aw" worker "$w" >"$logs/$w.log" 2>&1 &
   pids+=($!)
-  echo "worker $w: pid $! (log $logs/$w.log)"
+  echo "worker $w: pid $! (log $logs/$w.log, metrics http://127.0.0.1:${http_port[$w]}/metrics)"
 done
 "$aw" ingest "$input"
 echo "waiting for enriched articles on news.enriched (Ctrl-C to stop)..."

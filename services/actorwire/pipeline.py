@@ -12,7 +12,6 @@ All model calls take whole batches and are CPU-bound: callers run them off the e
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
@@ -54,12 +53,11 @@ def _vader():
 class Pipeline:
     """Batch enrichment with lazily loaded models (a worker loads only what its stage needs).
 
-    Thread-safe for one caller thread at a time per stage (the workers use one inference thread).
+    Not thread-safe: each worker calls it from its single inference thread.
     """
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        self._lock = threading.Lock()
 
     @cached_property
     def ner(self):
@@ -133,8 +131,7 @@ class Pipeline:
         stages = [self.prepare(item) for item in items]
         active = [s for s in stages if s.meta.status == "enriched"]
         texts = [t for s in active for t in (s.text.headline, s.text.body)]
-        with self._lock:
-            predicted = self.ner.predict(texts) if texts else []
+        predicted = self.ner.predict(texts) if texts else []
         info = ModelInfo(name=self.ner.name, version=self.ner.version)
         for k, stage in enumerate(active):
             mentions = [
@@ -159,9 +156,8 @@ class Pipeline:
             texts = {"headline": stage.text.headline, "body": stage.text.body}
             actors, stances, quotes, tone, models = stage.actors, [], [], None, list(stage.models)
             if stage.meta.status == "enriched":
-                with self._lock:
-                    actors = actor_sentiments(self.sentiment, texts, stage.sentences, stage.mentions, stage.actors)
-                    tone = article_tone(self.sentiment, stage.text.body, stage.sentences)
+                actors = actor_sentiments(self.sentiment, texts, stage.sentences, stage.mentions, stage.actors)
+                tone = article_tone(self.sentiment, stage.text.body, stage.sentences)
                 quotes = find_quotes(stage.text.body, stage.mentions, actors)
                 stances = find_stances(texts, stage.sentences, stage.mentions)
                 models.append(ModelInfo(name=self.sentiment.name, version=self.sentiment.version))

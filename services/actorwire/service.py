@@ -1,4 +1,5 @@
-"""Process entry point of a stream worker: settings, thread budget, model warm-up, run loop."""
+"""Process entry point of a stream worker: settings, thread budget, health and metrics server,
+model warm-up, run loop."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 
 import torch
 
+from actorwire.health import Telemetry, serving
 from actorwire.pipeline import Pipeline
 from actorwire.settings import Settings
 from actorwire.streaming import StreamWorker
@@ -24,9 +26,16 @@ def build_stage(name: str, settings: Settings, pipeline: Pipeline):
 
 
 def run_worker(name: str, settings: Settings) -> None:
-    """Load the models of worker ``name``, then consume until SIGTERM/SIGINT; exits 0 when stopped."""
+    """Serve /healthz, /readyz and /metrics (unless ``worker.http_port`` is 0), load the models of
+    worker ``name``, then consume until SIGTERM/SIGINT; returns when stopped.
+
+    Raises :class:`OSError` when the health port cannot be bound (before any model is loaded).
+    """
     torch.set_num_threads(settings.worker.torch_threads)
-    pipeline = Pipeline(settings)
-    pipeline.warm_up("entities" if name == "entities" else "enrich")
-    log.info("%s: models loaded", name)
-    asyncio.run(StreamWorker(build_stage(name, settings, pipeline), settings).run())
+    telemetry = Telemetry.for_worker(name, settings.worker)
+    with serving(telemetry, settings.worker):
+        pipeline = Pipeline(settings)
+        pipeline.warm_up("entities" if name == "entities" else "enrich")
+        telemetry.models_loaded = True
+        log.info("%s: models loaded", name)
+        asyncio.run(StreamWorker(build_stage(name, settings, pipeline), settings, telemetry).run())

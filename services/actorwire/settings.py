@@ -9,14 +9,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PIPELINE_VERSION = "0.1.0"
 
 
 class KafkaSettings(BaseModel):
-    """Connection to the Kafka cluster. Secrets are ``SecretStr`` and never printed."""
+    """Connection to the Kafka cluster. Secrets are ``SecretStr`` and never printed: ``repr``, ``str``
+    and JSON show ``**********``, and validation errors leave input values out."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     bootstrap_servers: str = "127.0.0.1:9092"
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
@@ -29,7 +32,9 @@ class KafkaSettings(BaseModel):
     client_id_prefix: str = "actorwire"
 
     def client_options(self) -> dict:
-        """Keyword arguments shared by aiokafka producers, consumers and admin clients."""
+        """Keyword arguments shared by aiokafka producers, consumers and admin clients.
+
+        The result holds the SASL password in clear text: pass it to a client, never log it."""
         options: dict = {"bootstrap_servers": self.bootstrap_servers, "security_protocol": self.security_protocol}
         if self.security_protocol in ("SSL", "SASL_SSL"):
             from aiokafka.helpers import create_ssl_context
@@ -64,14 +69,24 @@ class WorkerSettings(BaseModel):
     batch_timeout_ms: int = Field(200, ge=1, description="longest wait to fill a batch")
     torch_threads: int = Field(2, ge=1, description="torch intra-op threads per worker process")
     max_message_bytes: int = Field(2_000_000, ge=1024, description="larger inputs are dead-lettered")
-    shutdown_timeout_s: float = Field(20.0, gt=0)
+    shutdown_timeout_s: float = Field(
+        20.0, gt=0, description="seconds allowed to close the Kafka clients on SIGTERM, after the batch in flight")
+    http_host: str = Field("0.0.0.0", description="address of the /healthz, /readyz and /metrics server")
+    http_port: int = Field(8080, ge=0, le=65535, description="port of the health and metrics server; 0 disables it")
+    health_progress_window_s: float = Field(
+        120.0, gt=0, description="seconds without a consumer poll after which /healthz answers 503; "
+                                 "must exceed the slowest batch")
+    health_loop_timeout_s: float = Field(
+        5.0, gt=0, description="seconds the event loop may take to run a callback before /healthz answers 503")
 
 
 class Settings(BaseSettings):
     """All settings of every actorwire process."""
 
+    # hide_input_in_errors: a mistyped setting must not print a neighbouring secret (the outer model's
+    # config decides for nested models too)
     model_config = SettingsConfigDict(env_prefix="ACTORWIRE_", env_nested_delimiter="__", env_file=".env",
-                                      extra="ignore")
+                                      extra="ignore", hide_input_in_errors=True)
 
     kafka: KafkaSettings = KafkaSettings()
     topics: Topics = Topics()

@@ -21,14 +21,17 @@ import logging
 import signal
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import IllegalStateError
 
 from actorwire.decode import Rejected
+from actorwire.health import Telemetry
 from actorwire.messages import DeadLetter, SourceCoordinates
 from actorwire.settings import Settings
 
@@ -69,12 +72,21 @@ class Stage:
 
 
 def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | None, bytes]],
-              deadletter_topic: str) -> list[Output]:
+              deadletter_topic: str, on_inference: Callable[[float], None] | None = None) -> list[Output]:
     """Decode and process records (CPU-bound; call off the event loop). Never raises for bad input:
     rejected records become dead letters, and when a batch fails each record is retried alone so
-    only the one that fails on its own is dead-lettered."""
+    only the one that fails on its own is dead-lettered. ``on_inference`` receives the duration in
+    seconds of every ``stage.process`` call, failed ones included."""
     outputs: list[Output] = []
     decoded: list[tuple[int, Any]] = []
+
+    def process(items: list[Any]) -> list[list[Output]]:
+        started = time.perf_counter()
+        try:
+            return stage.process(items)
+        finally:
+            if on_inference is not None:
+                on_inference(time.perf_counter() - started)
 
     def reject(i: int, reason: str, error_class: str) -> None:
         source, key, value = records[i]
@@ -90,13 +102,13 @@ def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | N
     if not decoded:
         return outputs
     try:
-        results = stage.process([item for _, item in decoded])
+        results = process([item for _, item in decoded])
     except Exception:  # noqa: BLE001 - isolate the record that fails
         log.warning("batch of %d failed in %s; retrying one by one", len(decoded), stage.name, exc_info=True)
         results = []
         for i, item in decoded:
             try:
-                results.extend(stage.process([item]))
+                results.extend(process([item]))
             except Exception as exc:  # noqa: BLE001 - a poison record, not a transient fault
                 reject(i, f"processing failed: {exc}"[:2000], type(exc).__name__)
                 log.error("dead-lettered %s: %s", records[i][0], traceback.format_exc(limit=3))
@@ -111,9 +123,12 @@ class StreamWorker:
 
     Shutdown finishes (or, past ``worker.shutdown_timeout_s``, abandons) the batch in flight,
     commits what was acknowledged, and closes the clients with a bounded wait (aio-libs/aiokafka#1101).
+
+    ``telemetry`` (metrics and probe state, see :mod:`actorwire.health`) is updated as batches are
+    committed; a private one is created when none is given.
     """
 
-    def __init__(self, stage: Stage, settings: Settings):
+    def __init__(self, stage: Stage, settings: Settings, telemetry: Telemetry | None = None):
         self.stage = stage
         self.settings = settings
         self._stopping = asyncio.Event()
@@ -121,6 +136,9 @@ class StreamWorker:
         self.processed = 0
         self.last_progress = time.monotonic()
         self.assigned: set[TopicPartition] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.telemetry = telemetry or Telemetry.for_worker(stage.name, settings.worker)
+        self.telemetry.worker = self
 
     def stop(self) -> None:
         """Ask the worker to finish its batch and exit."""
@@ -129,7 +147,8 @@ class StreamWorker:
     async def run(self) -> None:
         """Consume, process, publish, commit; returns after a graceful stop."""
         options = self.settings.kafka.client_options()
-        loop = asyncio.get_running_loop()
+        loop = self.loop = asyncio.get_running_loop()
+        metrics = self.telemetry.metrics
         for sig in (signal.SIGTERM, signal.SIGINT):
             try:
                 loop.add_signal_handler(sig, self.stop)
@@ -152,14 +171,15 @@ class StreamWorker:
                 batches = await consumer.getmany(timeout_ms=self.settings.worker.batch_timeout_ms,
                                                  max_records=self.settings.worker.batch_size)
                 self.assigned = consumer.assignment()
-                self.last_progress = time.monotonic()
+                received = self.last_progress = time.monotonic()
+                metrics.set_lag(await self._lag(consumer))
                 records = [(tp, r) for tp, rs in batches.items() for r in rs]
                 if not records:
                     continue
                 inputs = [(SourceCoordinates(topic=r.topic, partition=r.partition, offset=r.offset), r.key, r.value or b"")
                           for _, r in records]
                 outputs = await loop.run_in_executor(self._executor, run_batch, self.stage, inputs,
-                                                     self.settings.topics.deadletter)
+                                                     self.settings.topics.deadletter, metrics.observe_inference)
                 await self._publish(producer, outputs)
                 offsets: dict[TopicPartition, int] = {}
                 for tp, r in records:
@@ -167,7 +187,11 @@ class StreamWorker:
                 await consumer.commit(offsets)
                 self.processed += len(records)
                 self.last_progress = time.monotonic()
+                published = Counter(out.topic for out in outputs)
+                metrics.observe_batch(self.stage.source_topic, len(records), published,
+                                      published[self.settings.topics.deadletter], self.last_progress - received)
         finally:
+            self.assigned = set()
             timeout = self.settings.worker.shutdown_timeout_s
             for client in (consumer, producer):
                 try:
@@ -176,6 +200,19 @@ class StreamWorker:
                     log.warning("%s: %s did not stop cleanly", self.stage.name, type(client).__name__, exc_info=True)
             self._executor.shutdown(wait=False, cancel_futures=True)
             log.info("%s: stopped after %d records", self.stage.name, self.processed)
+
+    async def _lag(self, consumer: AIOKafkaConsumer) -> dict[tuple[str, int], int]:
+        """Records not yet handed to this worker (high watermark of the last fetch minus the
+        position), per assigned partition fetched at least once."""
+        lags: dict[tuple[str, int], int] = {}
+        for tp in self.assigned:
+            try:
+                highwater = consumer.highwater(tp)
+                if highwater is not None:
+                    lags[(tp.topic, tp.partition)] = max(0, highwater - await consumer.position(tp))
+            except (AssertionError, IllegalStateError):  # revoked by a rebalance meanwhile
+                continue
+        return lags
 
     async def _publish(self, producer: AIOKafkaProducer, outputs: Sequence[Output]) -> None:
         """Send every output and wait until the broker acknowledged all of them."""

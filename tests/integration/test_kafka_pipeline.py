@@ -27,13 +27,16 @@ def start_worker(name: str, env: dict) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-async def drain(settings, topic: str, until, timeout: float) -> list:
-    """Read ``topic`` from the start until ``until(records)`` holds or ``timeout`` seconds pass."""
+async def drain(settings, topic: str, until, timeout: float, settle: float = 3.0) -> list:
+    """Read ``topic`` from the start until ``until(records)`` holds or ``timeout`` seconds pass,
+    then ``settle`` seconds more, so that records beyond the expected ones are seen too."""
     consumer = AIOKafkaConsumer(topic, group_id=None, auto_offset_reset="earliest", **settings.kafka.client_options())
     await consumer.start()
     records, deadline = [], time.monotonic() + timeout
     try:
-        while time.monotonic() < deadline and not until(records):
+        while time.monotonic() < deadline:
+            if until(records):
+                deadline = min(deadline, time.monotonic() + settle)
             for rs in (await consumer.getmany(timeout_ms=500)).values():
                 records.extend(rs)
     finally:
@@ -57,6 +60,7 @@ def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(
         asyncio.run(produce())
         enriched = asyncio.run(drain(settings, settings.topics.enriched, lambda rs: len(rs) >= 50, 600))
         articles = [EnrichedArticle.model_validate_json(r.value) for r in enriched]
+        assert len(articles) == 50
         assert sorted(a.article_id for a in articles) == sorted(f.resolve().as_uri() for f in files)
         assert all(a.status == "enriched" and a.actors for a in articles)
 

@@ -171,12 +171,14 @@ class TransformerNer:
 
 
 @torch.inference_mode()
-def predict_entities(model: TokenTagger, tokenizer, texts: Sequence[str], batch_size: int = 32) -> list[list[EntitySpan]]:
-    """Run ``model`` over whole texts in sliding windows; see :class:`TransformerNer`."""
+def predict_entities(model: TokenTagger, tokenizer, texts: Sequence[str], batch_size: int = 32,
+                     window: int = WINDOW, overlap: int = OVERLAP) -> list[list[EntitySpan]]:
+    """Run ``model`` over whole texts in sliding windows of ``window`` pieces (special tokens
+    included) sharing ``overlap`` pieces; see :class:`TransformerNer`."""
     encoded = encode_texts(tokenizer, texts)
     jobs = []  # (text index, window start, window end)
     for t, enc in enumerate(encoded):
-        jobs.extend((t, s, e) for s, e in window_ranges(len(enc.ids)) if e > s)
+        jobs.extend((t, s, e) for s, e in window_ranges(len(enc.ids), window - 2, overlap) if e > s)
     jobs.sort(key=lambda j: j[2] - j[1], reverse=True)
     probs = [torch.zeros((len(enc.ids), len(LABELS))) for enc in encoded]
     best = [torch.full((len(enc.ids),), -1, dtype=torch.long) for enc in encoded]

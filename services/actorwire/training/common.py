@@ -50,6 +50,7 @@ def save_artifact(model: torch.nn.Module, out_dir: Path, meta: dict) -> None:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     model.encoder.bert.save_pretrained(str(out_dir))
+    (out_dir / "README.md").unlink(missing_ok=True)  # peft's template card; ours is MODEL_CARD.md
     save_file(head_state(model), str(out_dir / "head.safetensors"))
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 

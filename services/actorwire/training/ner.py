@@ -76,10 +76,12 @@ def evaluate(predict, docs: list[ConllDocument]) -> dict:
 
 def train(data_dir: Path, out_dir: Path = NER_MODEL_DIR, work_dir: Path = Path("runs/ner"), epochs: int = 6,
           batch_size: int = 16, lr: float = 1e-3, head_lr: float = 2e-3, rank: int = 32, seed: int = 13,
-          threads: int = 2, resume: bool = False, train_splits: tuple[str, ...] = ("train",)) -> dict:
+          threads: int = 2, resume: bool = False, train_splits: tuple[str, ...] = ("train",),
+          casing: bool = True) -> dict:
     """Fine-tune, keep the epoch with the best validation F1, write the artifact, return metrics.
 
     Resumes from ``work_dir/checkpoint.pt`` when ``resume``; logs to ``work_dir/train.log``.
+    ``casing=False`` freezes the shape embedding at zero (the ablation in the model card).
     """
     setup_run(work_dir, seed, threads)
     tokenizer = load_tokenizer()
@@ -90,6 +92,7 @@ def train(data_dir: Path, out_dir: Path = NER_MODEL_DIR, work_dir: Path = Path("
 
     encoder = CasedEncoder(load_base_encoder())
     add_lora(encoder, rank=rank, alpha=2 * rank)
+    encoder.shape_embeddings.weight.requires_grad_(casing)
     model = TokenTagger(encoder)
     lora = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" in n]
     own = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" not in n]
@@ -141,7 +144,7 @@ def train(data_dir: Path, out_dir: Path = NER_MODEL_DIR, work_dir: Path = Path("
                 "base_model": {"name": BASE_MODEL_NAME, "version": BASE_MODEL_VERSION},
                 "recipe": {"lora_rank": rank, "lora_alpha": 2 * rank, "lr": lr, "head_lr": head_lr, "epochs": epochs,
                            "batch_size": batch_size, "seed": seed, "train_splits": list(train_splits),
-                           "window": 256, "document_context": True, "casing_embedding": True},
+                           "window": 256, "document_context": True, "casing_embedding": casing},
                 "valid": best})
         save_checkpoint(checkpoint, model, optimizer, scheduler, epoch, best)
     return best
