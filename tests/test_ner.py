@@ -30,34 +30,52 @@ def test_windows_cover_every_piece_with_the_configured_overlap():
             assert e1 - s2 >= 64
 
 
-def _probs(tags):
-    p = torch.full((len(tags), len(LABELS)), 0.01)
-    for i, t in enumerate(tags):
-        p[i, LABELS.index(t)] = 0.9
-    return p
-
-
 def test_words_are_tagged_by_their_first_piece_and_never_split():
-    text = "Washington met Abdoulaye Maiga"
+    text = "Washingtonians met Abdoulaye Maiga"
+    encoded = _encoded(text)
+    assert len(encoded.ids) > 4  # some words have continuation pieces
+    # deliberately contradictory tags on continuation pieces: they must be ignored
+    rows = []
+    for i, w in enumerate(encoded.word_ids):
+        first = i == 0 or encoded.word_ids[i - 1] != w
+        tag = ("B_LOC" if w == 0 else "O" if w == 1 else "B_PER" if w == 2 else "I_PER") if first else "B_ORG"
+        rows.append(_dist(**{tag: 0.9}))
+    spans = decode_entities(encoded, torch.stack(rows))
+    assert [(text[s.start:s.end], s.label) for s in spans] == [("Washingtonians", "LOC"), ("Abdoulaye Maiga", "PER")]
+
+
+def _encoded(text):
     enc = load_tokenizer()(text, add_special_tokens=False, return_offsets_mapping=True)
     offsets = [tuple(o) for o in enc["offset_mapping"]]
-    encoded = EncodedText(enc["input_ids"], offsets, enc.word_ids(), [0] * len(offsets))
-    # deliberately contradictory tags on continuation pieces: they must be ignored
-    tags = []
-    for i, w in enumerate(enc.word_ids()):
-        first = i == 0 or enc.word_ids()[i - 1] != w
-        word = text[offsets[i][0]:offsets[i][1]]
-        tags.append(("B-LOC" if w == 0 else "O" if w == 1 else "B-PER" if w == 2 else "I-PER") if first else "B-ORG")
-    spans = decode_entities(encoded, _probs(tags))
-    assert [(text[s.start:s.end], s.label) for s in spans] == [("Washington", "LOC"), ("Abdoulaye Maiga", "PER")]
+    return EncodedText(enc["input_ids"], offsets, enc.word_ids(), [0] * len(offsets))
 
 
-def test_stray_inside_tag_opens_an_entity_like_conlleval():
+def _dist(**weights):
+    row = torch.full((len(LABELS),), 0.001)
+    for tag, p in weights.items():
+        row[LABELS.index(tag.replace("_", "-"))] = p
+    return row / row.sum()
+
+
+def _per_piece(encoded, word_rows):
+    return torch.stack([word_rows[w] for w in encoded.word_ids])
+
+
+def test_decoding_only_produces_valid_iob2_sequences():
     text = "in Paris today"
-    enc = load_tokenizer()(text, add_special_tokens=False, return_offsets_mapping=True)
-    encoded = EncodedText(enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]], enc.word_ids(), [0] * 3)
-    spans = decode_entities(encoded, _probs(["O", "I-LOC", "O"]))
-    assert [(s.start, s.end, s.label) for s in spans] == [(3, 8, "LOC")]
+    encoded = _encoded(text)
+    # greedy would read an I-LOC after O; the best valid sequence makes "Paris" B-LOC
+    probs = _per_piece(encoded, [_dist(O=0.9), _dist(I_LOC=0.6, B_LOC=0.3), _dist(O=0.9)])
+    spans = decode_entities(encoded, probs)
+    assert [(text[s.start:s.end], s.label) for s in spans] == [("Paris", "LOC")]
+
+
+def test_an_inside_tag_of_another_type_never_continues_an_entity():
+    text = "Bank Paribas said"
+    encoded = _encoded(text)
+    probs = _per_piece(encoded, [_dist(B_ORG=0.9), _dist(I_ORG=0.4, I_PER=0.5), _dist(O=0.9)])
+    spans = decode_entities(encoded, probs)
+    assert [(text[s.start:s.end], s.label) for s in spans] == [("Bank Paribas", "ORG")]
 
 
 def test_offsets_always_slice_the_mention_on_messy_real_text(ner):

@@ -1,4 +1,5 @@
-"""The ``actorwire`` command line: ingest, workers, offline enrichment, topics, schemas, training."""
+"""The ``actorwire`` command line: ingest, workers, offline enrichment, topics, schemas, training,
+dead-letter replay."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -114,13 +116,34 @@ def train() -> None:
 @click.option("--seed", type=int, default=13)
 @click.option("--threads", type=int, default=2)
 @click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
-def train_ner(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool) -> None:
+@click.option("--no-casing", is_flag=True, help="ablation: keep the casing embedding at zero")
+def train_ner(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool,
+              no_casing: bool) -> None:
     """Fine-tune the MiniLM NER tagger on CoNLL-2003; prints the best validation metrics as JSON."""
     from actorwire.entities.ner import NER_MODEL_DIR
     from actorwire.training.ner import train as train_tagger
 
-    best = train_tagger(data, out or NER_MODEL_DIR, work_dir, epochs=epochs, seed=seed, threads=threads, resume=resume)
+    best = train_tagger(data, out or NER_MODEL_DIR, work_dir, epochs=epochs, seed=seed, threads=threads, resume=resume,
+                        casing=not no_casing)
     click.echo(json.dumps(best))
+
+
+@train.command("tsc")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=SHARED_DATA / "newsmtsc")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="artifact directory (default: the packaged models/tsc)")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/tsc"))
+@click.option("--epochs", type=int, default=3)
+@click.option("--seed", type=int, default=13)
+@click.option("--threads", type=int, default=2)
+@click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
+def train_tsc(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool) -> None:
+    """Fine-tune the NewsMTSC target-sentiment classifier; prints the best dev metrics as JSON."""
+    from actorwire.sentiment.tsc import TSC_MODEL_DIR
+    from actorwire.training.tsc import train as train_classifier
+
+    click.echo(json.dumps(train_classifier(data, out or TSC_MODEL_DIR, work_dir, epochs=epochs, seed=seed,
+                                           threads=threads, resume=resume)))
 
 
 @main.group("eval")
@@ -141,3 +164,39 @@ def eval_ner(data: Path, model: str | None) -> None:
         settings = settings.model_copy(update={"ner_model": model})
     path = data / "test.txt" if data.is_dir() else data
     click.echo(json.dumps(evaluate_ner(settings, path)))
+
+
+@evaluate.command("tsc")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SHARED_DATA / "newsmtsc")
+def eval_tsc(data: Path) -> None:
+    """Macro-F1 of the packaged target-sentiment model on NewsMTSC test-rw and test-mt."""
+    from actorwire.training.tsc import evaluate_packaged
+
+    click.echo(json.dumps(evaluate_packaged(data)))
+
+
+@main.group()
+def deadletter() -> None:
+    """Work with the dead-letter topic (news.deadletter)."""
+
+
+@deadletter.command("replay")
+@click.option("--stage", type=click.Choice(["entities", "sentiment"]), default=None, help="only letters of this worker")
+@click.option("--error-class", default=None, help="only letters with this error class, e.g. RuntimeError")
+@click.option("--reason-contains", default=None, help="only letters whose reason contains this text")
+@click.option("--since", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), default=None,
+              help="only letters written at or after this time (without a zone: UTC)")
+@click.option("--limit", type=int, default=None, help="replay at most this many")
+@click.option("--dry-run", is_flag=True, help="list the letters that would be replayed, publish nothing")
+def deadletter_replay(stage: str | None, error_class: str | None, reason_contains: str | None, since: datetime | None,
+                      limit: int | None, dry_run: bool) -> None:
+    """Republish the original records of dead letters to the topics they came from (one JSON line each)."""
+    from actorwire.deadletter import Selection, replay
+
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    chosen = asyncio.run(replay(get_settings(), Selection(stage, error_class, reason_contains), since, limit, dry_run))
+    for item in chosen:
+        click.echo(json.dumps({"dead_letter": item.letter.model_dump(), "to": item.source.model_dump(),
+                               "reason": item.reason}))
+    click.echo(f"{'would replay' if dry_run else 'replayed'} {len(chosen)} dead letters", err=True)

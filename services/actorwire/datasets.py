@@ -89,3 +89,22 @@ def spans_to_tags(doc: ConllDocument, spans: list[tuple[int, int, str]]) -> list
                 tags[s][t] = ("B-" if first else "I-") + label
                 first = False
     return tags
+
+
+NEWSMTSC_POLARITY = {2.0: 0, 4.0: 1, 6.0: 2}  # negative, neutral, positive
+
+
+def read_newsmtsc(path: str | Path) -> list[tuple[str, int, int, int]]:
+    """NewsMTSC ``original/*.jsonl`` as (sentence, target start, target end, label id) per target;
+    polarity 2.0/4.0/6.0 → 0/1/2 (negative/neutral/positive)."""
+    import json
+
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        for target in record["targets"]:
+            rows.append((record["sentence_normalized"], target["from"], target["to"],
+                         NEWSMTSC_POLARITY[float(target["polarity"])]))
+    return rows

@@ -75,6 +75,13 @@ class WorkerMetrics:
                                   "Records between this consumer's position and the partition's high watermark "
                                   "(as of the last fetch); only partitions assigned to this worker",
                                   ["worker", "topic", "partition"], registry=self.registry)
+        self.transient_errors = Counter("actorwire_transient_errors",
+                                        "Broker errors retried with backoff (broker unavailable, timeouts), by operation",
+                                        ["worker", "operation"], registry=self.registry)
+        self.commits_skipped = Counter("actorwire_commits_skipped",
+                                       "Batches whose offsets could not be committed because the group rebalanced; "
+                                       "their inputs are processed again by the new owner",
+                                       ["worker"], registry=self.registry)
         self._lag_labels: set[tuple[str, str]] = set()
 
     def observe_batch(self, source_topic: str, consumed: int, published: Mapping[str, int], dead_lettered: int,

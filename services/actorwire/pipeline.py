@@ -7,7 +7,8 @@ Stages (spaCy-style named components, chosen in :class:`~actorwire.settings.Sett
 ``entities``  NER (``ner_model``: ``minilm`` | ``spacy``) → actor resolution          → EntityStage
 ``enrich``    target sentiment (``sentiment_model``), quotes, stance, tone           → EnrichedArticle
 
-All model calls take whole batches and are CPU-bound: callers run them off the event loop.
+Model calls are batched per article (see :meth:`Pipeline.entities`) and CPU-bound: callers run them
+off the event loop.
 """
 
 from __future__ import annotations
@@ -130,15 +131,18 @@ class Pipeline:
 
         stages = [self.prepare(item) for item in items]
         active = [s for s in stages if s.meta.status == "enriched"]
-        texts = [t for s in active for t in (s.text.headline, s.text.body)]
-        predicted = self.ner.predict(texts) if texts else []
         info = ModelInfo(name=self.ner.name, version=self.ner.version)
-        for k, stage in enumerate(active):
+        for stage in active:
+            # One model batch per article (its headline and all windows of its body): the float
+            # rounding of a row depends on the shape of the batch it is computed in, so batches
+            # mixing articles would make a replay differ in the last digits; per article, a replay
+            # is bit-identical wherever and whenever it runs.
+            headline_spans, body_spans = self.ner.predict([stage.text.headline, stage.text.body])
             mentions = [
                 Mention(text=text[e.start : e.end], label=e.label, field=field, start=e.start, end=e.end,
                         score=round(min(1.0, e.score), 4))
-                for field, text, spans in (("headline", stage.text.headline, predicted[2 * k]),
-                                           ("body", stage.text.body, predicted[2 * k + 1]))
+                for field, text, spans in (("headline", stage.text.headline, headline_spans),
+                                           ("body", stage.text.body, body_spans))
                 for e in spans
             ]
             stage.mentions, stage.actors = resolve_actors(stage.text.headline, stage.text.body, mentions)

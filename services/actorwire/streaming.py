@@ -11,6 +11,9 @@ the ``actorwire-record-id`` header).
 Unusable inputs (:class:`~actorwire.decode.Rejected`, or a record that makes the model fail on its
 own) go to the dead-letter topic with the reason, and the partition keeps flowing (faust#175).
 Model inference runs in a worker thread so heartbeats are never starved (aio-libs/aiokafka#678).
+A rebalance waits until the batch in flight is committed before giving its partitions away, so a
+rebalance causes no duplicates (faust-streaming/faust#502). Transient broker errors (broker down,
+timeouts) are retried with exponential backoff and counted in ``actorwire_transient_errors``.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import IllegalStateError
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaConnectionError, KafkaError, KafkaTimeoutError
 
 from actorwire.decode import Rejected
 from actorwire.health import Telemetry
@@ -118,6 +121,26 @@ def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | N
     return outputs
 
 
+def transient(exc: BaseException) -> bool:
+    """Whether a Kafka error is worth retrying (the broker may come back), per aiokafka's ``retriable``."""
+    return isinstance(exc, (KafkaConnectionError, KafkaTimeoutError)) or (
+        isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False)))
+
+
+class _CommitBeforeRevoke(ConsumerRebalanceListener):
+    """Makes a rebalance wait for the in-flight batch (held under ``lock``) to be committed."""
+
+    def __init__(self, lock: asyncio.Lock):
+        self.lock = lock
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        async with self.lock:
+            pass
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        pass
+
+
 class StreamWorker:
     """Runs one :class:`Stage` as a consumer-group member until :meth:`stop` or SIGTERM/SIGINT.
 
@@ -132,6 +155,7 @@ class StreamWorker:
         self.stage = stage
         self.settings = settings
         self._stopping = asyncio.Event()
+        self._in_flight = asyncio.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage.name}-inference")
         self.processed = 0
         self.last_progress = time.monotonic()
@@ -155,7 +179,7 @@ class StreamWorker:
             except (NotImplementedError, RuntimeError):
                 pass
         consumer = AIOKafkaConsumer(
-            self.stage.source_topic, group_id=self.stage.group_id, enable_auto_commit=False,
+            group_id=self.stage.group_id, enable_auto_commit=False,
             auto_offset_reset="earliest", client_id=f"{self.settings.kafka.client_id_prefix}-{self.stage.name}",
             max_poll_records=self.settings.worker.batch_size, fetch_max_bytes=16 * 1024 * 1024,
             max_partition_fetch_bytes=self.settings.worker.max_message_bytes + 1024,
@@ -163,8 +187,9 @@ class StreamWorker:
         producer = AIOKafkaProducer(enable_idempotence=True, acks="all", linger_ms=5,
                                     max_request_size=max(1048576, 2 * self.settings.worker.max_message_bytes),
                                     compression_type="gzip", **options)
-        await producer.start()
-        await consumer.start()
+        await self._retry("connect", producer.start)
+        await self._retry("connect", consumer.start)
+        consumer.subscribe([self.stage.source_topic], listener=_CommitBeforeRevoke(self._in_flight))
         log.info("%s: consuming %s as group %s", self.stage.name, self.stage.source_topic, self.stage.group_id)
         try:
             while not self._stopping.is_set():
@@ -178,18 +203,21 @@ class StreamWorker:
                     continue
                 inputs = [(SourceCoordinates(topic=r.topic, partition=r.partition, offset=r.offset), r.key, r.value or b"")
                           for _, r in records]
-                outputs = await loop.run_in_executor(self._executor, run_batch, self.stage, inputs,
-                                                     self.settings.topics.deadletter, metrics.observe_inference)
-                await self._publish(producer, outputs)
                 offsets: dict[TopicPartition, int] = {}
                 for tp, r in records:
                     offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
-                await consumer.commit(offsets)
-                self.processed += len(records)
+                async with self._in_flight:
+                    outputs = await loop.run_in_executor(self._executor, run_batch, self.stage, inputs,
+                                                         self.settings.topics.deadletter, metrics.observe_inference)
+                    if not await self._retry("publish", lambda: self._publish(producer, outputs)):
+                        break  # stopping with the broker away: abandon the batch, it is not committed
+                    committed = await self._commit(consumer, offsets)
                 self.last_progress = time.monotonic()
-                published = Counter(out.topic for out in outputs)
-                metrics.observe_batch(self.stage.source_topic, len(records), published,
-                                      published[self.settings.topics.deadletter], self.last_progress - received)
+                if committed:
+                    self.processed += len(records)
+                    published = Counter(out.topic for out in outputs)
+                    metrics.observe_batch(self.stage.source_topic, len(records), published,
+                                          published[self.settings.topics.deadletter], self.last_progress - received)
         finally:
             self.assigned = set()
             timeout = self.settings.worker.shutdown_timeout_s
@@ -200,6 +228,38 @@ class StreamWorker:
                     log.warning("%s: %s did not stop cleanly", self.stage.name, type(client).__name__, exc_info=True)
             self._executor.shutdown(wait=False, cancel_futures=True)
             log.info("%s: stopped after %d records", self.stage.name, self.processed)
+
+    async def _retry(self, operation: str, call) -> bool:
+        """Await ``call()`` until it succeeds, retrying transient broker errors with exponential
+        backoff (0.5 s doubling to 10 s). Returns False when the worker is stopping and the call
+        has failed past ``worker.shutdown_timeout_s``; non-transient errors propagate."""
+        delay, give_up = 0.5, None
+        while True:
+            try:
+                await call()
+                return True
+            except Exception as exc:
+                if not transient(exc):
+                    raise
+                self.telemetry.metrics.transient_errors.labels(self.stage.name, operation).inc()
+                log.warning("%s: %s failed (%s: %s); retrying in %.1f s", self.stage.name, operation,
+                            type(exc).__name__, exc, delay)
+            if self._stopping.is_set():
+                give_up = give_up or time.monotonic() + self.settings.worker.shutdown_timeout_s / 2
+                if time.monotonic() > give_up:
+                    return False
+            await asyncio.sleep(delay)
+            delay = min(10.0, delay * 2)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> bool:
+        """Commit ``offsets``; False when the group rebalanced meanwhile (the new owner reprocesses
+        those inputs and, outputs being deterministic, writes identical records)."""
+        try:
+            return await self._retry("commit", lambda: consumer.commit(offsets))
+        except (CommitFailedError, IllegalStateError) as exc:
+            self.telemetry.metrics.commits_skipped.labels(self.stage.name).inc()
+            log.warning("%s: commit skipped after a rebalance: %s", self.stage.name, exc)
+            return False
 
     async def _lag(self, consumer: AIOKafkaConsumer) -> dict[tuple[str, int], int]:
         """Records not yet handed to this worker (high watermark of the last fetch minus the

@@ -105,34 +105,65 @@ def collate(windows: Sequence[tuple[list[int], list[int]]], cls_id: int, sep_id:
     return ids_t, mask_t, shape_t
 
 
+def _allowed_transitions() -> torch.Tensor:
+    """``[from, to]`` mask of IOB2 transitions: I-X may only follow B-X or I-X."""
+    allowed = torch.ones((len(LABELS), len(LABELS)), dtype=torch.bool)
+    for j, to in enumerate(LABELS):
+        if to.startswith("I-"):
+            for i, frm in enumerate(LABELS):
+                allowed[i, j] = frm[2:] == to[2:]
+    return allowed
+
+
+_ALLOWED = _allowed_transitions()
+_START_ALLOWED = torch.tensor([not label.startswith("I-") for label in LABELS])
+
+
+def viterbi_tags(log_probs: torch.Tensor) -> list[int]:
+    """Most probable IOB2-valid tag sequence for ``[words, labels]`` log-probabilities."""
+    score = torch.where(_START_ALLOWED, log_probs[0], torch.tensor(float("-inf")))
+    back = []
+    for row in log_probs[1:]:
+        candidates = score.unsqueeze(1).masked_fill(~_ALLOWED, float("-inf"))  # [from, to]
+        best, arg = candidates.max(dim=0)
+        back.append(arg)
+        score = best + row
+    tags = [int(score.argmax())]
+    for arg in reversed(back):
+        tags.append(int(arg[tags[-1]]))
+    return tags[::-1]
+
+
 def decode_entities(enc: EncodedText, probs: torch.Tensor) -> list[EntitySpan]:
-    """IOB2 decoding at word level: each word takes its first piece's tag; an I- tag that does not
-    continue an entity of the same type opens one (conlleval convention). ``probs``: ``[pieces, 9]``."""
-    spans: list[EntitySpan] = []
-    current: list | None = None  # [start, end, label, scores]
-    prev_word = None
+    """Word-level IOB2 decoding: each word is scored by its first piece, the tag sequence is the
+    most probable one that is valid IOB2 (Viterbi; an I-X never follows O or another type), and
+    an entity spans from its first word's first character to its last word's last character.
+    ``probs``: ``[pieces, 9]`` probabilities. Score of an entity: mean probability of its tags."""
+    firsts, ends = [], []
     for i, word in enumerate(enc.word_ids):
-        if word == prev_word:
-            if current is not None and current[1] < enc.offsets[i][1] and current[4] == word:
-                current[1] = enc.offsets[i][1]
-            continue
-        prev_word = word
-        p, tag_id = probs[i].max(dim=-1)
-        tag = LABELS[int(tag_id)]
-        if tag == "O":
-            if current:
-                spans.append(EntitySpan(current[0], current[1], current[2], sum(current[3]) / len(current[3])))
-            current = None
-            continue
-        kind = tag[2:]
-        if tag.startswith("B-") or current is None or current[2] != kind:
-            if current:
-                spans.append(EntitySpan(current[0], current[1], current[2], sum(current[3]) / len(current[3])))
-            current = [enc.offsets[i][0], enc.offsets[i][1], kind, [float(p)], word]
+        if i == 0 or word != enc.word_ids[i - 1]:
+            firsts.append(i)
+            ends.append(enc.offsets[i][1])
         else:
-            current[1] = enc.offsets[i][1]
-            current[3].append(float(p))
-            current[4] = word
+            ends[-1] = enc.offsets[i][1]
+    if not firsts:
+        return []
+    word_probs = probs[firsts]
+    tags = viterbi_tags(word_probs.clamp_min(1e-9).log())
+    spans: list[EntitySpan] = []
+    current: list | None = None  # [start, end, label, [probabilities]]
+    for w, tag_id in enumerate(tags):
+        tag = LABELS[tag_id]
+        p = float(word_probs[w, tag_id])
+        if tag.startswith("I-") and current is not None:
+            current[1] = ends[w]
+            current[3].append(p)
+            continue
+        if current:
+            spans.append(EntitySpan(current[0], current[1], current[2], sum(current[3]) / len(current[3])))
+            current = None
+        if tag.startswith("B-"):
+            current = [enc.offsets[firsts[w]][0], ends[w], tag[2:], [p]]
     if current:
         spans.append(EntitySpan(current[0], current[1], current[2], sum(current[3]) / len(current[3])))
     return spans
