@@ -30,7 +30,7 @@ def pipeline():
 def kafka_broker() -> str:
     """Bootstrap address of the real local broker (started if needed)."""
     subprocess.run([str(ROOT / "deploy/local/kafka.sh"), "start"], check=True, capture_output=True)
-    return "127.0.0.1:9092"
+    return f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
 
 
 @pytest.fixture
