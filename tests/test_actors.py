@@ -91,7 +91,16 @@ def test_organisation_keeps_its_country_affiliation():
 def test_split_demonym_and_organisation_still_give_the_affiliation():
     body = "Russian Foreign Ministry spokeswoman Maria Zakharova said talks had failed."
     _, actors = resolve(body, [("Russian", "MISC"), ("Foreign Ministry", "ORG"), ("Maria Zakharova", "PER")])
-    assert next(a for a in actors if a.kind == "organization").country == "RUS"
+    org = next(a for a in actors if a.kind == "organization")
+    assert (org.name, org.country, org.actor_id) == ("Russian Foreign Ministry", "RUS", "organization:russian-foreign-ministry")
+
+
+def test_a_lone_head_noun_joins_the_one_organisation_it_ends():
+    body = ("Mali appealed to the UN Security Council for a meeting of the Council. "
+            "The UN General Assembly met separately.")
+    mentions, actors = resolve(body, [("UN Security Council", "ORG"), ("Council", "ORG"), ("UN General Assembly", "ORG")])
+    assert {m.actor_id for m in mentions if m.text.endswith("Council")} == {"organization:un-security-council"}
+    assert len([a for a in actors if a.kind == "organization"]) == 2
 
 
 def test_role_nouns_are_linked_to_the_named_holder():
@@ -139,3 +148,20 @@ def test_slug_and_gazetteer_basics():
     gazetteer = country_gazetteer()
     assert gazetteer["ukrainians"].alpha3 == "UKR" and gazetteer["malian"].alpha3 == "MLI"
     assert gazetteer["british"].alpha3 == "GBR" and gazetteer["united states"].alpha3 == "USA"
+
+
+def test_a_title_before_a_name_makes_it_a_person_whatever_the_label():
+    body = "Ohio Governor Linda Park welcomed the plant. Park said it was a great day."
+    mentions, actors = resolve(body, [("Ohio", "LOC"), ("Linda Park", "LOC"), ("Park", "PER")])
+    assert {m.actor_id for m in mentions if "Park" in m.text} == {"person:linda-park"}
+
+
+def test_function_words_taken_along_by_ner_do_not_split_an_organisation():
+    body = "A court blocked the merger of Midland Rail and Great Lakes Freight. Midland Rail will appeal. Northstar Devices and Northstar staff agreed."
+    mentions = mentions_for(body, ("Midland Rail and", "ORG"), ("Great Lakes Freight", "ORG"), ("Northstar Devices", "ORG"))
+    start = body.index("Midland Rail will")
+    mentions.append(Mention(text="Midland Rail", label="ORG", field="body", start=start, end=start + 12, score=0.9))
+    start = body.index("Northstar staff")
+    mentions.append(Mention(text="Northstar", label="ORG", field="body", start=start, end=start + 9, score=0.9))
+    linked, actors = resolve_actors("", body, mentions)
+    assert {a.name for a in actors} == {"Midland Rail", "Great Lakes Freight", "Northstar Devices"}

@@ -115,13 +115,21 @@ class Pipeline:
         return EntityStage(meta=meta, text=ArticleText(headline=headline, body=body), sentences=sentences)
 
     def _sentences(self, headline: str, body: str) -> list[Span]:
+        """Sentence spans: the headline is one; body lines (paragraphs, subheadings, captions)
+        never share a sentence, and spaCy's rule-based sentencizer splits each line."""
         spans = [Span(field="headline", start=0, end=len(headline))] if headline else []
-        for doc in self._sentencizer.pipe([body]):
+        lines, pos = [], 0
+        for line in body.split("\n"):
+            if line.strip():
+                lines.append((pos, line))
+            pos += len(line) + 1
+        for (offset, _), doc in zip(lines, self._sentencizer.pipe(line for _, line in lines)):
             for sent in doc.sents:
                 text = sent.text
                 if text.strip():
-                    start = sent.start_char + (len(text) - len(text.lstrip()))
-                    spans.append(Span(field="body", start=start, end=sent.end_char - (len(text) - len(text.rstrip()))))
+                    start = offset + sent.start_char + (len(text) - len(text.lstrip()))
+                    end = offset + sent.end_char - (len(text) - len(text.rstrip()))
+                    spans.append(Span(field="body", start=start, end=end))
         return spans
 
     # -- entities ------------------------------------------------------------------------------

@@ -97,6 +97,15 @@ def country_gazetteer() -> dict[str, Country]:
     return table
 
 
+_EDGE_WORDS = re.compile(r"^(?:(?:the|a|an|and|of|in|for)\s+)+|(?:\s+(?:and|of|in|for|the|'s|’s))+$", re.IGNORECASE)
+
+
+def _clean_name(text: str) -> str:
+    """A mention's text as a name: function words NER sometimes takes along at either end dropped
+    ("Midland Rail and" → "Midland Rail", "the Council" → "Council")."""
+    return _EDGE_WORDS.sub("", text.strip()) or text.strip()
+
+
 def _country_key(text: str) -> Country | None:
     gazetteer = country_gazetteer()
     key = text.strip().lower()
@@ -128,6 +137,13 @@ def _person_words(text: str) -> list[str]:
     if len(words) >= 3 and _country_key(words[0]):
         words = words[1:]
     return words
+
+
+def _titled(text: str, start: int) -> bool:
+    """Whether a title or honorific stands right before ``start`` ("Governor Linda Park", "Mr
+    Howard"): the name is a person whatever label NER gave it."""
+    before = re.search(r"([A-Za-z.]+)\s+$", text[max(0, start - 30) : start])
+    return bool(before) and before.group(1).lower().rstrip(".") in HONORIFICS - {"the", "st", "foreign", "prime"}
 
 
 def _initials(text: str) -> str:
@@ -195,7 +211,7 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
         country = _country_key(m.text)
         if country:
             add(i, "country", country.name, country.alpha3, f"country:{country.alpha3}")
-        elif m.label == "PER":
+        elif m.label == "PER" or _titled(texts[m.field], m.start):
             people.append(i)
         else:
             rest.append(i)
@@ -229,22 +245,31 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
             orgs.append(i)
         else:
             others.append(i)
-    # 3. organisations: expansions first, then acronyms that spell one of them
+    # 3. organisations: full names first, then acronyms that spell one of them and lone words
+    #    that begin or end exactly one of them ("the Council" → "UN Security Council",
+    #    "Northstar" → "Northstar Devices")
     expansions: dict[str, str] = {}
-    for i in sorted(orgs, key=lambda i: ordered[i].text.isupper()):
+    for i in sorted(orgs, key=lambda i: (ordered[i].text.isupper(), -len(ordered[i].text.split()))):
         m = ordered[i]
-        text = re.sub(r"^(the|The)\s+", "", m.text)
+        text = _clean_name(m.text)
+        if text.isupper() and 2 <= len(text) <= 8 and (expansions.get(text) or KNOWN_ACRONYMS.get(text)):
+            add(i, "organization", expansions.get(text) or KNOWN_ACRONYMS[text])
+            continue
+        if " " not in text:
+            heads = {aid for aid, d in drafts.items() if d.kind == "organization" and d.name != text
+                     and text in (d.name.split()[0], d.name.split()[-1])}
+            if len(heads) == 1:
+                aid = heads.pop()
+                add(i, "organization", drafts[aid].name, actor_id=aid)
+                continue
         leading = re.match(r"([A-Z][\w’'-]+)\s+(.+)$", text)
         affiliation = _country_key(leading.group(1)) if leading else None
-        if text.isupper() and 2 <= len(text) <= 8:
-            expansion = expansions.get(text) or KNOWN_ACRONYMS.get(text)
-            if expansion:
-                add(i, "organization", expansion, actor_id=expansions.get(text) and f"organization:{slug(expansion)}")
-                continue
         if affiliation is None:  # "Russian Foreign Ministry" tagged as "Russian" + "Foreign Ministry"
             before = next((ordered[j] for j in candidates if ordered[j].field == m.field
                            and 0 <= m.start - ordered[j].end <= 1), None)
             affiliation = _country_key(before.text) if before else None
+            if affiliation:
+                text = f"{before.text} {text}"
         add(i, "organization", text, affiliation.alpha3 if affiliation else None)
         expansions.setdefault(_initials(text), text)
     # 4. locations and groups

@@ -23,6 +23,7 @@ AGAINST = (r"(?:accus(?:e|es|ed|ing)|condemn(?:s|ed|ing)?|criticis(?:e|es|ed|ing
            r"threaten(?:s|ed|ing)?|severed (?:diplomatic )?(?:relations|ties) with|cut ties with|sued|expel(?:s|led)?|"
            r"invad(?:e|es|ed|ing)|struck|bomb(?:s|ed|ing)?|warned)")
 _QUOTE = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
+_QUOTE_MARK = re.compile(r"[\"“”]")
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 
 
@@ -77,8 +78,12 @@ def find_stances(texts: dict[str, str], sentences: Sequence[Span], mentions: Seq
         for label, pattern, confidence in (("favor", FAVOR, 0.6), ("against", AGAINST, 0.6)):
             for cue in re.finditer(rf"\b{pattern}\b", text[sent.start : sent.end], re.IGNORECASE):
                 at = sent.start + cue.start()
-                holders = [m for m in inside if m.end <= at]
-                targets = [m for m in inside if m.start >= sent.start + cue.end()]
+                # the holder ends within 80 characters before the cue, the target starts within
+                # 30 after it ("severed relations with Ukraine", "accused the EU of"), with no quotation mark between (another clause or speaker otherwise)
+                holders = [m for m in inside if at - 80 <= m.end <= at and not _QUOTE_MARK.search(text[m.end : at])]
+                after = sent.start + cue.end()
+                targets = [m for m in inside if after <= m.start <= after + 30
+                           and not _QUOTE_MARK.search(text[after : m.start])]
                 if not holders or not targets or holders[-1].actor_id == targets[0].actor_id:
                     continue
                 key = (holders[-1].actor_id, targets[0].actor_id, label)
