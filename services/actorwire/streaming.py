@@ -156,6 +156,7 @@ class StreamWorker:
         self.settings = settings
         self._stopping = asyncio.Event()
         self._in_flight = asyncio.Lock()
+        self._publishing: asyncio.Future | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage.name}-inference")
         self.processed = 0
         self.last_progress = time.monotonic()
@@ -165,8 +166,18 @@ class StreamWorker:
         self.telemetry.worker = self
 
     def stop(self) -> None:
-        """Ask the worker to finish its batch and exit."""
+        """Ask the worker to finish its batch and exit. A publish still waiting for the broker
+        after half of ``worker.shutdown_timeout_s`` is abandoned (its batch stays uncommitted)."""
+        if self._stopping.is_set():
+            return
         self._stopping.set()
+        if self.loop is not None:
+            self.loop.call_later(self.settings.worker.shutdown_timeout_s / 2, self._abandon_publish)
+
+    def _abandon_publish(self) -> None:
+        if self._publishing is not None and not self._publishing.done():
+            log.warning("%s: broker unreachable while stopping; abandoning the uncommitted batch", self.stage.name)
+            self._publishing.cancel()
 
     async def run(self) -> None:
         """Consume, process, publish, commit; returns after a graceful stop."""
@@ -209,7 +220,15 @@ class StreamWorker:
                 async with self._in_flight:
                     outputs = await loop.run_in_executor(self._executor, run_batch, self.stage, inputs,
                                                          self.settings.topics.deadletter, metrics.observe_inference)
-                    if not await self._retry("publish", lambda: self._publish(producer, outputs)):
+                    self._publishing = asyncio.ensure_future(
+                        self._retry("publish", lambda: self._publish(producer, outputs)))
+                    try:
+                        published_ok = await self._publishing
+                    except asyncio.CancelledError:
+                        if not self._stopping.is_set():
+                            raise
+                        published_ok = False
+                    if not published_ok:
                         break  # stopping with the broker away: abandon the batch, it is not committed
                     committed = await self._commit(consumer, offsets)
                 self.last_progress = time.monotonic()
@@ -223,8 +242,8 @@ class StreamWorker:
             timeout = self.settings.worker.shutdown_timeout_s
             for client in (consumer, producer):
                 try:
-                    await asyncio.wait_for(client.stop(), timeout=timeout / 2)
-                except (TimeoutError, Exception):  # noqa: BLE001 - never hang in "stopping"
+                    await asyncio.wait_for(client.stop(), timeout=timeout / 4)
+                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - never hang in "stopping" (aiokafka#1101)
                     log.warning("%s: %s did not stop cleanly", self.stage.name, type(client).__name__, exc_info=True)
             self._executor.shutdown(wait=False, cancel_futures=True)
             log.info("%s: stopped after %d records", self.stage.name, self.processed)

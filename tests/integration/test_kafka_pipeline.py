@@ -22,9 +22,11 @@ pytestmark = pytest.mark.kafka
 BBC = SHARED_DATA / "bbc_news"
 
 
-def start_worker(name: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "actorwire", "worker", name], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def start_worker(name: str, env: dict, log_dir: Path) -> subprocess.Popen:
+    """A worker subprocess logging to ``log_dir/<name>.log`` (never to a pipe nobody reads)."""
+    with open(log_dir / f"{name}.log", "w") as log:
+        return subprocess.Popen([sys.executable, "-m", "actorwire", "worker", name], env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
 
 
 async def drain(settings, topic: str, until, timeout: float, settle: float = 3.0) -> list:
@@ -44,11 +46,11 @@ async def drain(settings, topic: str, until, timeout: float, settle: float = 3.0
     return records
 
 
-def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(isolated):
+def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(isolated, tmp_path):
     settings = isolated.settings
     files = sorted((BBC / "politics").glob("*.txt"))[:25] + sorted((BBC / "business").glob("*.txt"))[:25]
     assert len(files) == 50
-    workers = [start_worker("entities", isolated.env), start_worker("sentiment", isolated.env)]
+    workers = [start_worker("entities", isolated.env, tmp_path), start_worker("sentiment", isolated.env, tmp_path)]
     try:
         async def produce():
             assert await publish(settings, [str(f) for f in files]) == 50
@@ -81,5 +83,5 @@ def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(
         for w in workers:
             w.send_signal(signal.SIGTERM)
         codes = [w.wait(timeout=60) for w in workers]
-        logs = [w.stdout.read() for w in workers]
+        logs = [(tmp_path / f"{name}.log").read_text()[-2000:] for name in ("entities", "sentiment")]
     assert codes == [0, 0], logs
