@@ -38,6 +38,19 @@ def add_lora(encoder, rank: int, alpha: int, dropout: float = 0.0) -> None:
     encoder.bert = get_peft_model(encoder.bert, config)
 
 
+def optimizer_and_schedule(model: torch.nn.Module, lr: float, head_lr: float, steps: int, warmup: int):
+    """AdamW (weight decay 0.01) with ``lr`` for the LoRA matrices and ``head_lr`` for the
+    project's own modules, and a schedule warming up linearly over ``warmup`` steps, then decaying
+    linearly to zero at ``steps``."""
+    lora = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" in n]
+    own = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" not in n]
+    optimizer = torch.optim.AdamW([{"params": lora, "lr": lr}, {"params": own, "lr": head_lr}], weight_decay=0.01)
+    warmup = max(1, warmup)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (steps - step) / max(1, steps - warmup)))
+    return optimizer, scheduler
+
+
 def head_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """Trainable parameters outside the peft adapter (heads, shape embedding), for ``head.safetensors``."""
     return {k: v.detach().clone().contiguous() for k, v in model.named_parameters()

@@ -21,7 +21,8 @@ from seqeval.metrics import classification_report, f1_score
 from actorwire.datasets import ConllDocument, read_conll, spans_to_tags
 from actorwire.encoder import BASE_MODEL_NAME, BASE_MODEL_VERSION, CasedEncoder, load_base_encoder, load_tokenizer
 from actorwire.entities.ner import LABELS, NER_MODEL_DIR, TokenTagger, collate, encode_texts, predict_entities, window_ranges
-from actorwire.training.common import add_lora, load_checkpoint, save_artifact, save_checkpoint, setup_run
+from actorwire.training.common import (add_lora, load_checkpoint, optimizer_and_schedule, save_artifact,
+                                       save_checkpoint, setup_run)
 
 log = logging.getLogger("actorwire.training.ner")
 LABEL_ID = {label: i for i, label in enumerate(LABELS)}
@@ -94,13 +95,8 @@ def train(data_dir: Path, out_dir: Path = NER_MODEL_DIR, work_dir: Path = Path("
     add_lora(encoder, rank=rank, alpha=2 * rank)
     encoder.shape_embeddings.weight.requires_grad_(casing)
     model = TokenTagger(encoder)
-    lora = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" in n]
-    own = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" not in n]
-    optimizer = torch.optim.AdamW([{"params": lora, "lr": lr}, {"params": own, "lr": head_lr}], weight_decay=0.01)
     steps = epochs * ((len(windows) + batch_size - 1) // batch_size)
-    warmup = max(1, steps // 16)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (steps - step) / max(1, steps - warmup)))
+    optimizer, scheduler = optimizer_and_schedule(model, lr, head_lr, steps, warmup=steps // 16)
     checkpoint = work_dir / "checkpoint.pt"
     start_epoch, best = 0, {"f1_micro": -1.0}
     if resume and checkpoint.exists():

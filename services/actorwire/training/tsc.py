@@ -20,7 +20,8 @@ from actorwire.datasets import read_newsmtsc
 from actorwire.encoder import BASE_MODEL_NAME, BASE_MODEL_VERSION, CasedEncoder, load_base_encoder, load_tokenizer
 from actorwire.sentiment.targets import TargetInContext
 from actorwire.sentiment.tsc import TSC_MODEL_DIR, TargetClassifier, encode_targets
-from actorwire.training.common import add_lora, load_checkpoint, save_artifact, save_checkpoint, setup_run
+from actorwire.training.common import (add_lora, load_checkpoint, optimizer_and_schedule, save_artifact,
+                                       save_checkpoint, setup_run)
 
 log = logging.getLogger("actorwire.training.tsc")
 
@@ -62,13 +63,8 @@ def train(data_dir: Path, out_dir: Path = TSC_MODEL_DIR, work_dir: Path = Path("
     encoder = CasedEncoder(load_base_encoder())
     add_lora(encoder, rank=rank, alpha=2 * rank)
     model = TargetClassifier(encoder)
-    lora = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" in n]
-    own = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" not in n]
-    optimizer = torch.optim.AdamW([{"params": lora, "lr": lr}, {"params": own, "lr": head_lr}], weight_decay=0.01)
     steps = epochs * ((len(train_rows) + batch_size - 1) // batch_size)
-    warmup = max(1, steps // 10)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (steps - step) / max(1, steps - warmup)))
+    optimizer, scheduler = optimizer_and_schedule(model, lr, head_lr, steps, warmup=steps // 10)
     checkpoint = work_dir / "checkpoint.pt"
     start_epoch, best = 0, {"f1_macro": -1.0}
     if resume and checkpoint.exists():
