@@ -40,7 +40,7 @@ kafka-reset: ## stop the broker and delete its data
 topics: setup kafka-up
 	$(AW) topics create
 
-run: setup kafka-up topics ## the whole pipeline on $(INPUT), with a live summary; Ctrl-C stops it
+run: setup ## the whole pipeline on $(INPUT), with a live summary; Ctrl-C stops it
 	deploy/local/run.sh "$(INPUT)"
 
 test: setup chart-check kafka-up ## unit and integration tests (the integration tests use the real broker)

@@ -7,23 +7,31 @@ import sys
 from itertools import islice
 from pathlib import Path
 
-from actorwire.decode import Rejected, decode_ninjs
+from actorwire.decode import decode_ninjs
 from actorwire.ingest.readers import read_inputs
 from actorwire.pipeline import Pipeline
 from actorwire.settings import Settings
-from actorwire.streaming import dead_letter
+from actorwire.streaming import Output, Stage, run_batch
+
+ENRICHED, DEAD_LETTER = "enriched", "deadletter"  # destinations of run_batch's outputs, offline
 
 
 def enrich_files(settings: Settings, inputs, output: Path, dead_letter_path: Path | None,
                  batch_size: int | None = None) -> dict:
     """Enrich every record of ``inputs`` into ``output`` (JSON lines; ``-`` = stdout).
 
-    Rejected records go to ``dead_letter_path`` as :class:`~actorwire.messages.DeadLetter` lines.
-    Returns counts ``{"enriched", "dead_lettered"}``. Shows a progress bar on a terminal.
+    Records go through :func:`~actorwire.streaming.run_batch`, as in the workers: unusable input
+    and records the models fail on alone become :class:`~actorwire.messages.DeadLetter` lines in
+    ``dead_letter_path`` (counted, and dropped when no path is given). Returns counts
+    ``{"enriched", "dead_lettered"}``. Shows a progress bar on a terminal.
     """
     from tqdm import tqdm
 
     pipeline = Pipeline(settings)
+    stage = Stage(name="enrich", source_topic="files", group_id="offline",
+                  decode=lambda raw: decode_ninjs(raw, settings.worker.max_message_bytes),
+                  process=lambda items: [[Output(ENRICHED, None, a.model_dump_json().encode(), a.article_id)]
+                                         for a in pipeline.run(items)])
     size = batch_size or settings.worker.batch_size
     records = iter(read_inputs(inputs))
     stats = {"enriched": 0, "dead_lettered": 0}
@@ -32,18 +40,14 @@ def enrich_files(settings: Settings, inputs, output: Path, dead_letter_path: Pat
     progress = tqdm(unit="article", disable=not sys.stderr.isatty())
     try:
         while batch := list(islice(records, size)):
-            items = []
-            for record in batch:
-                try:
-                    items.append(decode_ninjs(record.value, settings.worker.max_message_bytes))
-                except Rejected as exc:
+            for result in run_batch(stage, [(r.source, r.key, r.value) for r in batch], DEAD_LETTER):
+                if result.topic == ENRICHED:
+                    out.write(result.value.decode() + "\n")
+                    stats["enriched"] += 1
+                else:
                     stats["dead_lettered"] += 1
                     if dl:
-                        letter = dead_letter(exc.reason, exc.error_class, "enrich", record.source, record.key, record.value)
-                        dl.write(letter.model_dump_json() + "\n")
-            for article in pipeline.run(items):
-                out.write(article.model_dump_json() + "\n")
-                stats["enriched"] += 1
+                        dl.write(result.value.decode() + "\n")
             progress.update(len(batch))
     finally:
         progress.close()

@@ -1,0 +1,32 @@
+"""run_batch: bad records are isolated and dead-lettered; the rest of the batch flows on."""
+
+import base64
+
+from actorwire.decode import Rejected
+from actorwire.messages import DeadLetter, SourceCoordinates
+from actorwire.streaming import Output, Stage, run_batch
+
+
+def decode(raw: bytes) -> str:
+    if raw == b"garbage":
+        raise Rejected("not an article", "ValueError")
+    return raw.decode()
+
+
+def process(items):
+    if any(item == "poison" for item in items):
+        raise RuntimeError("model failed on poison")
+    return [[Output("out", None, item.upper().encode(), item)] for item in items]
+
+
+def test_rejected_and_poison_records_are_dead_lettered_and_the_others_processed():
+    stage = Stage("test", "in", "group", decode, process)
+    records = [(SourceCoordinates(topic="in", partition=0, offset=n), b"k", value)
+               for n, value in enumerate([b"a", b"garbage", b"poison", b"b"])]
+    outputs = run_batch(stage, records, "dead")
+    assert sorted(o.value for o in outputs if o.topic == "out") == [b"A", b"B"]
+    letters = [DeadLetter.model_validate_json(o.value) for o in outputs if o.topic == "dead"]
+    assert [(d.source.offset, d.error_class) for d in letters] == [(1, "ValueError"), (2, "RuntimeError")]
+    assert "model failed on poison" in letters[1].reason
+    assert base64.b64decode(letters[1].original_base64) == b"poison"
+    assert {o.record_id for o in outputs if o.topic == "dead"} == {"deadletter|in|0|1", "deadletter|in|0|2"}
