@@ -56,6 +56,11 @@ def ingest(inputs: tuple[str, ...], topic: str | None) -> None:
 @click.argument("name", type=click.Choice(["entities", "sentiment"]))
 def worker(name: str) -> None:
     """Run one stream worker (its own process and consumer group) until SIGTERM or Ctrl-C."""
+    import signal
+
+    # SIGTERM while the models load (nothing in flight yet) exits 0 at once; the running worker
+    # replaces this with its graceful stop
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     from actorwire.service import run_worker
 
     run_worker(name, get_settings())
