@@ -46,6 +46,29 @@ def load_base_encoder() -> BertModel:
     return BertModel.from_pretrained(base_model_dir(), add_pooling_layer=False, local_files_only=True)
 
 
+def load_artifact(model_dir: Path, build, command: str):
+    """Load a model this project trained (``training.common.save_artifact``): ``meta.json``, the
+    peft LoRA adapter merged into the PyPI base, and ``head.safetensors``.
+
+    ``build(encoder)`` makes the task model around a :class:`CasedEncoder`. Returns ``(meta,
+    model)`` with the model in eval mode. Raises ``FileNotFoundError`` naming ``command`` (the
+    training command) when the artifact is missing.
+    """
+    import json
+
+    from peft import PeftModel
+    from safetensors.torch import load_file
+
+    meta_path = Path(model_dir) / "meta.json"
+    if not meta_path.exists():
+        raise FileNotFoundError(f"no trained model at {model_dir} (run `{command}`)")
+    encoder = CasedEncoder(load_base_encoder())
+    encoder.bert = PeftModel.from_pretrained(encoder.bert, str(model_dir)).merge_and_unload()
+    model = build(encoder)
+    model.load_state_dict(load_file(str(Path(model_dir) / "head.safetensors")), strict=False)
+    return json.loads(meta_path.read_text()), model.eval()
+
+
 def _case_class(piece: str) -> int:
     letters = [c for c in piece if c.isalpha()]
     if not letters:

@@ -8,7 +8,6 @@ for what goes wrong when pieces are aggregated naively).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Protocol
 import torch
 from torch import nn
 
-from actorwire.encoder import BASE_MODEL_NAME, CasedEncoder, load_base_encoder, load_tokenizer, piece_shapes
+from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes
 
 LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
 WINDOW = 256  # pieces per window including [CLS] and [SEP]
@@ -179,23 +178,10 @@ class TransformerNer:
     """
 
     def __init__(self, model_dir: Path = NER_MODEL_DIR, batch_size: int = 32):
-        from peft import PeftModel
-        from safetensors.torch import load_file
-
-        meta_path = Path(model_dir) / "meta.json"
-        if not meta_path.exists():
-            raise FileNotFoundError(f"no trained NER model at {model_dir} (run `actorwire train ner`)")
-        self.meta = json.loads(meta_path.read_text())
-        self.name = self.meta["name"]
-        self.version = self.meta["version"]
+        self.meta, self.model = load_artifact(model_dir, lambda encoder: TokenTagger(encoder), "actorwire train ner")
+        self.name, self.version = self.meta["name"], self.meta["version"]
         self.batch_size = batch_size
         self.tokenizer = load_tokenizer()
-        encoder = CasedEncoder(load_base_encoder())
-        encoder.bert = PeftModel.from_pretrained(encoder.bert, str(model_dir)).merge_and_unload()
-        self.model = TokenTagger(encoder, len(self.meta["labels"]))
-        head = load_file(str(Path(model_dir) / "head.safetensors"))
-        self.model.load_state_dict(head, strict=False)
-        self.model.eval()
 
     def predict(self, texts: Sequence[str]) -> list[list[EntitySpan]]:
         return predict_entities(self.model, self.tokenizer, texts, self.batch_size)

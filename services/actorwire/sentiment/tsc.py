@@ -8,14 +8,13 @@ the target's pieces — a head on the target-marker position beat the [CLS] head
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from actorwire.encoder import CasedEncoder, load_base_encoder, load_tokenizer, piece_shapes
+from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes
 from actorwire.entities.ner import collate
 from actorwire.sentiment.targets import LABELS, TargetInContext
 
@@ -78,21 +77,10 @@ class TransformerTargetSentiment:
     for how mention scores become actor sentiment. Raises ``FileNotFoundError`` when missing."""
 
     def __init__(self, model_dir: Path = TSC_MODEL_DIR, batch_size: int = 64):
-        from peft import PeftModel
-        from safetensors.torch import load_file
-
-        meta_path = Path(model_dir) / "meta.json"
-        if not meta_path.exists():
-            raise FileNotFoundError(f"no trained target-sentiment model at {model_dir} (run `actorwire train tsc`)")
-        self.meta = json.loads(meta_path.read_text())
+        self.meta, self.model = load_artifact(model_dir, TargetClassifier, "actorwire train tsc")
         self.name, self.version = self.meta["name"], self.meta["version"]
         self.batch_size = batch_size
         self.tokenizer = load_tokenizer()
-        encoder = CasedEncoder(load_base_encoder())
-        encoder.bert = PeftModel.from_pretrained(encoder.bert, str(model_dir)).merge_and_unload()
-        self.model = TargetClassifier(encoder)
-        self.model.load_state_dict(load_file(str(Path(model_dir) / "head.safetensors")), strict=False)
-        self.model.eval()
 
     @torch.inference_mode()
     def predict(self, items: Sequence[TargetInContext]) -> list[tuple[float, float, float]]:
