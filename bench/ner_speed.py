@@ -1,27 +1,27 @@
 """NER throughput on real articles (issue #3): articles per second of the NER component alone.
 
-Usage: python bench/ner_speed.py [--articles N] [--model minilm|spacy] [--json OUT]
-Reads BBC articles (headline + body, as the pipeline feeds them) from ../shared/data/bbc_news,
-warms the model up, then times ``predict`` over the sample, one call (one batch of windows) per
-article as the pipeline makes them. Prints a table row and
-writes JSON when asked. Thread budget: ACTORWIRE_WORKER__TORCH_THREADS (default 2).
+Usage: python bench/ner_speed.py [--articles N] [--model minilm|spacy] [--processes P] [--threads T] [--json OUT]
+
+Reads BBC articles (headline + body, as the pipeline feeds them) from ../shared/data/bbc_news and
+splits them between ``P`` processes (default: one per CPU) of ``T`` inference threads each
+(default 1), the way workers scale (one per partition). Each process loads the model and warms it
+up, then all start together; each times ``predict`` over its share, one call (one batch of
+windows) per article as the pipeline makes them. Throughput = all articles / (last end − first
+start). Runtime: ``ACTORWIRE_INFERENCE`` (default onnx-int8). Prints a table row and writes JSON
+when asked.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
 import platform
 import random
 import resource
 import time
 from pathlib import Path
-
-import torch
-
-from actorwire.pipeline import NER_MODELS
-from actorwire.settings import get_settings
 
 BBC = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "bbc_news"
 
@@ -36,28 +36,52 @@ def load_articles(n: int, seed: int = 1) -> list[tuple[str, str]]:
     return out
 
 
+def run_share(model_name: str, threads: int, articles, barrier, results) -> None:
+    """One process: load, warm up, wait for the others, time ``articles``; puts its figures in ``results``."""
+    import torch
+
+    from actorwire.pipeline import NER_MODELS
+    from actorwire.settings import Settings
+
+    torch.set_num_threads(threads)
+    settings = Settings(worker={"torch_threads": threads})
+    model = NER_MODELS[model_name](settings)
+    model.predict(list(articles[0]))  # warm-up
+    barrier.wait()
+    started = time.time()
+    entities = sum(len(spans) for headline, body in articles for spans in model.predict([headline, body]))
+    results.put({"start": started, "end": time.time(), "articles": len(articles), "entities": entities,
+                 "runtime": settings.inference,
+                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=400)
-    parser.add_argument("--model", default="minilm", choices=sorted(NER_MODELS))
+    parser.add_argument("--model", default="minilm", choices=["minilm", "spacy"])
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=1, help="inference threads per process")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    torch.set_num_threads(get_settings().worker.torch_threads)
-    model = NER_MODELS[args.model]()
     articles = load_articles(args.articles)
-    model.predict(list(articles[0]))  # warm-up
-    started = time.perf_counter()
-    entities = 0
-    for headline, body in articles:  # one call per article, as the pipeline does
-        entities += sum(len(spans) for spans in model.predict([headline, body]))
-    seconds = time.perf_counter() - started
-    result = {"benchmark": "ner_speed", "model": args.model, "articles": len(articles),
-              "seconds": round(seconds, 2), "articles_per_s": round(len(articles) / seconds, 2),
-              "entities": entities, "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(),
-              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "machine": platform.machine()}
-    print(f"{'model':8} {'articles':>8} {'seconds':>8} {'art/s':>7} {'entities':>9} {'peak RSS MB':>12}")
-    print(f"{args.model:8} {result['articles']:>8} {result['seconds']:>8} {result['articles_per_s']:>7} "
-          f"{entities:>9} {result['peak_rss_mb']:>12}")
+    ctx = mp.get_context("spawn")
+    barrier, results = ctx.Barrier(args.processes), ctx.Queue()
+    procs = [ctx.Process(target=run_share, args=(args.model, args.threads, articles[i :: args.processes], barrier, results))
+             for i in range(args.processes)]
+    for p in procs:
+        p.start()
+    shares = [results.get() for _ in procs]
+    for p in procs:
+        p.join()
+    seconds = max(s["end"] for s in shares) - min(s["start"] for s in shares)
+    entities = sum(s["entities"] for s in shares)
+    result = {"benchmark": "ner_speed", "model": args.model, "runtime": shares[0]["runtime"], "articles": len(articles),
+              "processes": args.processes, "threads_per_process": args.threads, "seconds": round(seconds, 2),
+              "articles_per_s": round(len(articles) / seconds, 2), "entities": entities, "cpus": os.cpu_count(),
+              "peak_rss_mb_per_process": max(s["peak_rss_mb"] for s in shares), "machine": platform.machine()}
+    print(f"{'model':8} {'runtime':10} {'procs×thr':>9} {'articles':>8} {'seconds':>8} {'art/s':>7} {'entities':>9} {'RSS MB/proc':>12}")
+    print(f"{args.model:8} {result['runtime']:10} {f'{args.processes}×{args.threads}':>9} {len(articles):>8} "
+          f"{result['seconds']:>8} {result['articles_per_s']:>7} {entities:>9} {result['peak_rss_mb_per_process']:>12}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")

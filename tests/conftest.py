@@ -43,7 +43,9 @@ def isolated(kafka_broker):
 
     run = uuid.uuid4().hex[:8]
     topics = Topics(raw=f"t{run}.news.raw", entities=f"t{run}.news.entities", enriched=f"t{run}.news.enriched",
-                    actors=f"t{run}.news.actors", deadletter=f"t{run}.news.deadletter", partitions=6)
+                    actors=f"t{run}.news.actors", deadletter=f"t{run}.news.deadletter",
+                    embargoed=f"t{run}.news.embargoed",
+                    actor_aggregates=f"t{run}.news.actor-aggregates", partitions=6)
     settings = Settings(kafka=KafkaSettings(bootstrap_servers=kafka_broker), topics=topics, group_prefix=f"t{run}")
     asyncio.run(create_topics(settings))
     env = {**os.environ, "ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS": kafka_broker, "ACTORWIRE_GROUP_PREFIX": f"t{run}",

@@ -102,3 +102,17 @@ def test_an_entity_in_the_last_sentence_of_a_15000_word_article_is_found(ner):
     found = {(text[s.start:s.end], s.label) for s in spans}
     assert ("Angela Merkel", "PER") in found and ("Brussels", "LOC") in found
     assert all(s.start > len(filler) - 1 for s in spans if text[s.start:s.end] in {"Angela Merkel", "Brussels"})
+
+
+def test_onnx_runtime_finds_the_same_entities_as_pytorch_and_reuses_its_cached_graph(tmp_path):
+    files = sorted((SHARED_DATA / "bbc_news" / "politics").glob("*.txt"))[:4]
+    texts = [f.read_text(encoding="latin-1") for f in files]
+    onnx_ner = TransformerNer(runtime="onnx", cache_dir=tmp_path)
+    [graph] = list(tmp_path.glob("ner-*.onnx"))
+    exported = graph.stat().st_mtime_ns
+    spans = lambda model: [[(s.start, s.end, s.label) for s in doc] for doc in model.predict(texts)]
+    found = spans(onnx_ner)
+    assert sum(map(len, found)) > 20
+    assert found == spans(TransformerNer(runtime="torch"))
+    TransformerNer(runtime="onnx", cache_dir=tmp_path)
+    assert list(tmp_path.glob("*.onnx")) == [graph] and graph.stat().st_mtime_ns == exported

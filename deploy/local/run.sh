@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: start the broker if it is not running, create the topics, start both workers,
-# publish INPUT to news.raw and print enriched articles as they arrive. Ctrl-C stops the workers
-# (SIGTERM, graceful) and the broker too when this script started it.
+# `make run`: start the broker if it is not running, create the topics, start both workers and the
+# dashboard, publish INPUT to news.raw and print enriched articles as they arrive. Ctrl-C stops the
+# workers and the dashboard (SIGTERM, graceful) and the broker too when this script started it.
 set -uo pipefail
 input="${1:-examples/articles.jsonl}"
 aw=.venv/bin/actorwire
@@ -16,7 +16,7 @@ mkdir -p "$logs"
 pids=()
 cleanup() {
   trap - INT TERM EXIT
-  echo; echo "stopping workers..."
+  echo; echo "stopping workers and dashboard..."
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
   if [[ $started_broker == 1 ]]; then deploy/local/kafka.sh stop; fi
@@ -29,6 +29,11 @@ for w in entities sentiment; do
   pids+=($!)
   echo "worker $w: pid $! (log $logs/$w.log, metrics http://127.0.0.1:${http_port[$w]}/metrics)"
 done
+# the dashboard: aggregates news.actors into news.actor-aggregates and serves the live page
+dashboard_port="${DASHBOARD_HTTP_PORT:-8088}"
+ACTORWIRE_DASHBOARD__HTTP_PORT="$dashboard_port" "$aw" dashboard >"$logs/dashboard.log" 2>&1 &
+pids+=($!)
+echo "dashboard: pid $! (log $logs/dashboard.log) at http://127.0.0.1:$dashboard_port/"
 "$aw" ingest "$input"
 echo "waiting for enriched articles on news.enriched (Ctrl-C to stop; rejected input goes to news.deadletter,"
 echo "worker errors to $logs/)..."

@@ -15,15 +15,17 @@ log = logging.getLogger("actorwire.admin")
 async def create_topics(settings: Settings, partitions: int | None = None) -> list[str]:
     """Create every topic of ``settings.topics`` that does not exist yet; returns the ones created.
 
-    ``news.deadletter`` keeps records for 30 days; the others use the broker's retention.
+    ``news.deadletter`` keeps records for 30 days; ``news.actor-aggregates`` is compacted (the latest
+    record per key stays: the dashboard's changelog); the others use the broker's retention.
     """
+    configs = {settings.topics.deadletter: {"retention.ms": str(30 * 86400 * 1000)},
+               settings.topics.actor_aggregates: {"cleanup.policy": "compact"}}
     admin = AIOKafkaAdminClient(**settings.kafka.client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         count = partitions or settings.topics.partitions
-        wanted = [NewTopic(name, num_partitions=count, replication_factor=1,
-                           topic_configs={"retention.ms": str(30 * 86400 * 1000)} if name == settings.topics.deadletter else {})
+        wanted = [NewTopic(name, num_partitions=count, replication_factor=1, topic_configs=configs.get(name, {}))
                   for name in settings.topics.all() if name not in existing]
         if wanted:
             try:

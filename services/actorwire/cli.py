@@ -1,5 +1,5 @@
-"""The ``actorwire`` command line: ingest, workers, offline enrichment, topics, schemas, training,
-dead-letter replay."""
+"""The ``actorwire`` command line: ingest, workers, the dashboard, offline enrichment, topics, schemas,
+training, dead-letter replay."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def topics() -> None:
 @topics.command("create")
 @click.option("--partitions", type=int, default=None, help="partitions per topic (default: settings, 6)")
 def topics_create(partitions: int | None) -> None:
-    """Create news.raw, news.entities, news.enriched, news.actors and news.deadletter if missing."""
+    """Create the topics of the settings (news.raw ... news.actor-aggregates) if missing."""
     from actorwire.admin import create_topics
 
     created = asyncio.run(create_topics(get_settings(), partitions))
@@ -64,6 +64,20 @@ def worker(name: str) -> None:
     from actorwire.service import run_worker
 
     run_worker(name, get_settings())
+
+
+@main.command()
+def dashboard() -> None:
+    """Aggregate news.actors per actor and window into news.actor-aggregates, and serve the live web
+    dashboard (http://127.0.0.1:8088/ by default) until SIGTERM or Ctrl-C."""
+    import signal
+
+    # SIGTERM while the aggregates are read back (nothing in flight yet) exits 0 at once; the
+    # running consumer replaces this with its graceful stop
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    from actorwire.dashboard.service import run_dashboard
+
+    run_dashboard(get_settings())
 
 
 @main.command()
@@ -143,7 +157,7 @@ def train_ner(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: i
 @click.option("--threads", type=int, default=2)
 @click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
 def train_tsc(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool) -> None:
-    """Fine-tune the NewsMTSC target-sentiment classifier; prints the best dev metrics as JSON."""
+    """Fine-tune the NewsMTSC target-sentiment classifier; prints the final dev-rw-half metrics as JSON."""
     from actorwire.sentiment.tsc import TSC_MODEL_DIR
     from actorwire.training.tsc import train as train_classifier
 
@@ -186,7 +200,8 @@ def deadletter() -> None:
 
 
 @deadletter.command("replay")
-@click.option("--stage", type=click.Choice(["entities", "sentiment"]), default=None, help="only letters of this worker")
+@click.option("--stage", type=click.Choice(["entities", "sentiment", "dashboard"]), default=None,
+              help="only letters of this worker")
 @click.option("--error-class", default=None, help="only letters with this error class, e.g. RuntimeError")
 @click.option("--reason-contains", default=None, help="only letters whose reason contains this text")
 @click.option("--since", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), default=None,

@@ -129,13 +129,15 @@ class ConsumerProgress(Protocol):
 @dataclass
 class Telemetry:
     """Metrics and probe state of one worker process, shared by the worker (writer) and the HTTP
-    thread (reader). ``models_loaded`` is set by the process once its models are warm."""
+    thread (reader). ``models_loaded`` is set by the process once its models are warm (the dashboard:
+    once its state is restored); until then /readyz answers 503 with ``loading`` as the reason."""
 
     metrics: WorkerMetrics
     progress_window_s: float
     loop_timeout_s: float
     models_loaded: bool = False
     worker: ConsumerProgress | None = field(default=None, repr=False)
+    loading: str = "models loading"  # what /readyz says until models_loaded
 
     @classmethod
     def for_worker(cls, name: str, settings: WorkerSettings) -> Telemetry:
@@ -166,10 +168,22 @@ class Telemetry:
     def readiness(self) -> tuple[bool, str]:
         """(ready, reason): models loaded and at least one partition assigned."""
         if not self.models_loaded:
-            return False, "models loading"
+            return False, self.loading
         if self.worker is None or not self.worker.assigned:
             return False, "no partitions assigned"
         return True, "ok"
+
+    def answer(self, path: str, accept: str) -> tuple[int, bytes, str] | None:
+        """(status, body, content type) of ``/healthz``, ``/readyz`` or ``/metrics`` (in the format
+        ``accept`` asks for), None for another path. Blocks like :meth:`liveness`: call it off the
+        event loop it probes."""
+        if path == "/metrics":
+            encoder, content_type = choose_encoder(accept)
+            return 200, encoder(self.metrics.registry), content_type
+        if path in ("/healthz", "/readyz"):
+            ok, reason = self.liveness() if path == "/healthz" else self.readiness()
+            return 200 if ok else 503, f"{reason}\n".encode(), "text/plain; charset=utf-8"
+        return None
 
 
 class HealthServer:
@@ -190,15 +204,9 @@ class HealthServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                if path == "/metrics":
-                    encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
-                    self._answer(200, encoder(telemetry.metrics.registry), content_type)
-                elif path in ("/healthz", "/readyz"):
-                    ok, reason = telemetry.liveness() if path == "/healthz" else telemetry.readiness()
-                    self._answer(200 if ok else 503, f"{reason}\n".encode(), "text/plain; charset=utf-8")
-                else:
-                    self._answer(404, b"not found: try /healthz, /readyz or /metrics\n", "text/plain; charset=utf-8")
+                answer = telemetry.answer(self.path.split("?", 1)[0], self.headers.get("Accept", ""))
+                self._answer(*(answer or (404, b"not found: try /healthz, /readyz or /metrics\n",
+                                          "text/plain; charset=utf-8")))
 
             def _answer(self, status: int, body: bytes, content_type: str) -> None:
                 self.send_response(status)

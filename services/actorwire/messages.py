@@ -11,9 +11,12 @@ the named field (``headline`` or ``body``) as carried in the same message, end e
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from actorwire.text import parse_date, rfc3339
 
 SCHEMA_VERSION = "1"
 
@@ -22,7 +25,7 @@ ActorKind = Literal["person", "organization", "country", "location", "group"]
 SentimentLabel = Literal["negative", "neutral", "positive"]
 StanceLabel = Literal["favor", "against", "none"]
 TextField = Literal["headline", "body"]
-ArticleStatus = Literal["enriched", "retracted", "unsupported_language", "no_text"]
+ArticleStatus = Literal["enriched", "retracted", "unsupported_language", "no_text", "embargoed", "superseded"]
 
 # Top-level property names of IPTC ninjs 3.x (https://iptc.org/std/ninjs/). Any other key is
 # rejected at the boundary so that a typo never drops data silently.
@@ -33,6 +36,16 @@ NINJS_PROPERTIES = frozenset(
     organisations infoSources renditions associations altIds trustIndicators rightsInfo expires
     title keywords contentType""".split()
 )
+
+
+_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+def version_order(version: str) -> tuple[int, ...] | None:
+    """Sort key of a ninjs ``version``: ``"3"`` → ``(3,)``, ``"1.10"`` → ``(1, 10)``; ``None`` for
+    versions that are not dotted integers (the pipeline never supersedes those)."""
+    text = version.strip()
+    return tuple(int(part) for part in text.split(".")) if _VERSION.fullmatch(text) else None
 
 
 class _Strict(BaseModel):
@@ -54,6 +67,7 @@ class NinjsItem(BaseModel):
 
     Unknown top-level keys raise ``ValueError`` (reported as a dead letter), known but unused
     ninjs properties are kept in ``extra``. ``version`` is a string in ninjs; integers are accepted.
+    ``embargoed`` is normalised to RFC 3339 UTC; one that is not a date-time raises ``ValueError``.
     """
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
@@ -67,6 +81,17 @@ class NinjsItem(BaseModel):
     language: str | None = None
     headlines: list[NinjsText] = Field(default_factory=list)
     bodies: list[NinjsText] = Field(default_factory=list)
+
+    @field_validator("embargoed")
+    @classmethod
+    def _embargo_date(cls, value: str | None) -> str | None:
+        """An embargo that cannot be read must not be guessed (publishing early is the costly error)."""
+        if value is None:
+            return None
+        try:
+            return rfc3339(parse_date(value))
+        except ValueError as exc:
+            raise ValueError(f"embargoed is not a date-time: {exc}") from None
 
     @field_validator("version", mode="before")
     @classmethod
@@ -172,6 +197,9 @@ class ArticleMeta(_Strict):
     language: str | None
     status: ArticleStatus
     pipeline_version: str
+    embargoed: str | None = Field(None, description="RFC 3339, UTC: the input's embargo, kept for consumers")
+    superseded_by: str | None = Field(
+        None, description="status superseded: the newer version of the same uri already processed")
 
 
 class EntityStage(_Strict):
@@ -195,6 +223,9 @@ class EnrichedArticle(_Strict):
     language: str | None
     status: ArticleStatus
     pipeline_version: str
+    embargoed: str | None = Field(None, description="RFC 3339, UTC: the input's embargo, kept for consumers")
+    superseded_by: str | None = Field(
+        None, description="status superseded: the newer version of the same uri already processed")
     models: list[ModelInfo]
     headline: str
     body: str
@@ -213,6 +244,7 @@ class ActorEvent(_Strict):
     version: str
     published_at: str | None
     pipeline_version: str
+    embargoed: str | None = Field(None, description="RFC 3339, UTC: the article's embargo, kept for consumers")
     actor: Actor
     headline: str
     stances: list[Stance] = Field(description="stances whose source is this actor")
@@ -238,10 +270,61 @@ class DeadLetter(_Strict):
     original_base64: str
 
 
+WindowName = Literal["1h", "1d"]
+
+
+class StanceCount(_Strict):
+    """Stances one actor (the holder) took toward ``target_actor_id``, counted by label (one per
+    :class:`Stance` record)."""
+
+    target_actor_id: str
+    favor: int = Field(0, ge=0)
+    against: int = Field(0, ge=0)
+    none: int = Field(0, ge=0)
+
+
+class AggregateContribution(_Strict):
+    """What one article version adds to an actor's window. Kept per ``article_id`` so that a replayed
+    event changes nothing and a newer ``version`` replaces the earlier contribution."""
+
+    article_id: str
+    version: str
+    event_time: str = Field(description="RFC 3339, UTC: the instant the article is windowed on")
+    event_time_source: Literal["published_at", "arrival"] = Field(
+        description="published_at: the article's date; arrival: undated, the time the dashboard first saw it")
+    mention_count: int = Field(ge=0)
+    sentiment: SentimentLabel | None
+    sentiment_score: float | None = Field(None, ge=-1.0, le=1.0)
+    stances: list[StanceCount] = Field(default_factory=list)
+
+
+class ActorAggregate(_Strict):
+    """One actor in one tumbling window on the compacted ``news.actor-aggregates``, keyed
+    ``{actor_id}|{window}|{window_start}``; a tombstone (null value) deletes a window past retention.
+
+    The totals are functions of ``contributions`` (one per article), which the dashboard reads back
+    on restart as its changelog."""
+
+    schema_version: str = SCHEMA_VERSION
+    actor_id: str
+    name: str
+    kind: ActorKind
+    window: WindowName
+    window_start: str = Field(description="RFC 3339, UTC, inclusive")
+    window_end: str = Field(description="RFC 3339, UTC, exclusive")
+    mention_count: int = Field(ge=0, description="sum of the actor's mentions over the window's articles")
+    article_count: int = Field(ge=0)
+    sentiment_counts: dict[SentimentLabel, int] = Field(description="articles by the actor's sentiment label")
+    mean_sentiment: float | None = Field(None, ge=-1.0, le=1.0, description="mean sentiment score, null if none")
+    stances: list[StanceCount] = Field(description="stances this actor held, by target")
+    contributions: list[AggregateContribution]
+
+
 TOPIC_MODELS: dict[str, type[BaseModel]] = {
     "ninjs-item": NinjsItem,
     "entity-stage": EntityStage,
     "enriched-article": EnrichedArticle,
     "actor-event": ActorEvent,
     "dead-letter": DeadLetter,
+    "actor-aggregate": ActorAggregate,
 }

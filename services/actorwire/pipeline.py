@@ -4,6 +4,12 @@ offline ``actorwire enrich`` command, so both produce identical records.
 Stages (spaCy-style named components, chosen in :class:`~actorwire.settings.Settings`):
 
 ``prepare``   ninjs → metadata, plain text, status, sentences (no model)
+
+Newswire semantics (issue #6), decided in ``prepare``: ``pubStatus`` withheld/canceled → status
+``retracted``; an embargo in the future with ``embargo="hold"`` → status ``embargoed`` (the entity
+worker parks the item on ``topics.embargoed`` until its time, see :mod:`actorwire.embargo`); an
+older version of a uri arriving after a newer one → status ``superseded`` with ``superseded_by``
+(versions compared by :func:`~actorwire.messages.version_order`). None of these is analysed.
 ``entities``  NER (``ner_model``: ``minilm`` | ``spacy``) → actor resolution          → EntityStage
 ``enrich``    target sentiment (``sentiment_model``), quotes, stance, tone           → EnrichedArticle
 
@@ -13,20 +19,22 @@ off the event loop.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from functools import cached_property
 
 from actorwire.messages import (ActorEvent, ArticleMeta, ArticleText, EnrichedArticle, EntityStage, Mention,
-                                ModelInfo, NinjsItem, Span)
+                                ModelInfo, NinjsItem, Span, version_order)
 from actorwire.settings import PIPELINE_VERSION, Settings, get_settings
 from actorwire.text import parse_date, rfc3339, to_plain
 
-NER_MODELS: dict[str, Callable[[], object]] = {}
-SENTIMENT_MODELS: dict[str, Callable[[], object]] = {}
+NER_MODELS: dict[str, Callable[[Settings], object]] = {}
+SENTIMENT_MODELS: dict[str, Callable[[Settings], object]] = {}
 
 
-def register(table: dict[str, Callable[[], object]], name: str):
-    """Decorator adding a model factory to a registry under ``name``."""
+def register(table: dict[str, Callable[[Settings], object]], name: str):
+    """Decorator adding a model factory ``factory(settings) -> model`` to a registry under ``name``."""
     def wrap(factory):
         table[name] = factory
         return factory
@@ -34,21 +42,48 @@ def register(table: dict[str, Callable[[], object]], name: str):
 
 
 @register(NER_MODELS, "minilm")
-def _minilm_ner():
+def _minilm_ner(settings: Settings):
     from actorwire.entities.ner import TransformerNer
-    return TransformerNer()
+    return TransformerNer(runtime=settings.inference, cache_dir=settings.model_cache_dir,
+                          threads=settings.worker.torch_threads)
 
 
 @register(NER_MODELS, "spacy")
-def _spacy_ner():
+def _spacy_ner(settings: Settings):
     from actorwire.entities.ner import SpacyNer
     return SpacyNer()
 
 
 @register(SENTIMENT_MODELS, "vader")
-def _vader():
+def _vader(settings: Settings):
     from actorwire.sentiment.targets import VaderSentiment
     return VaderSentiment()
+
+
+class VersionMemory:
+    """The highest version seen per uri, least recently seen uris forgotten past ``capacity``.
+
+    :meth:`observe` returns the newer version that supersedes the one given, or ``None`` (and
+    remembers the given one when it is the newest). Equal versions are replays, not superseded.
+    """
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._newest: OrderedDict[str, tuple[tuple[int, ...], str]] = OrderedDict()
+
+    def observe(self, uri: str, version: str) -> str | None:
+        order = version_order(version)
+        if order is None:
+            return None
+        known = self._newest.get(uri)
+        if known is not None and known[0] > order:
+            self._newest.move_to_end(uri)
+            return known[1]
+        self._newest[uri] = (order, version)
+        self._newest.move_to_end(uri)
+        if len(self._newest) > self.capacity:
+            self._newest.popitem(last=False)
+        return None
 
 
 class Pipeline:
@@ -59,14 +94,15 @@ class Pipeline:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
+        self.versions = VersionMemory(self.settings.worker.version_memory)
 
     @cached_property
     def ner(self):
-        return NER_MODELS[self.settings.ner_model]()
+        return NER_MODELS[self.settings.ner_model](self.settings)
 
     @cached_property
     def sentiment(self):
-        return SENTIMENT_MODELS[self.settings.sentiment_model]()
+        return SENTIMENT_MODELS[self.settings.sentiment_model](self.settings)
 
     @cached_property
     def _sentencizer(self):
@@ -85,7 +121,10 @@ class Pipeline:
 
     # -- prepare -------------------------------------------------------------------------------
     def prepare(self, item: NinjsItem) -> EntityStage:
-        """Metadata, plain text, status and sentence spans of one item (no model involved)."""
+        """Metadata, plain text, status and sentence spans of one item (no model involved).
+
+        Items must come in the order of their source (a partition, a file): supersession depends
+        on the versions seen before (:attr:`versions`)."""
         headline = next((to_plain(h.value, h.content_type) for h in item.headlines if h.value.strip()), "")
         bodies = [to_plain(b.value, b.content_type) for b in item.bodies if b.value.strip()]
         body = "\n\n".join(b for b in bodies if b)
@@ -99,7 +138,14 @@ class Pipeline:
                 except ValueError:
                     continue
         language = (item.language or "").split("-")[0].lower() or None
-        if item.pub_status != "usable":
+        # every version counts for supersession, held ones too: the rebuild after a restart
+        # (entities.worker.remember_version) cannot tell which were held
+        if superseded_by := self.versions.observe(item.uri, item.version):
+            status = "superseded"
+        elif (self.settings.embargo == "hold" and item.embargoed
+                and parse_date(item.embargoed) > datetime.now(UTC)):
+            status = "embargoed"
+        elif item.pub_status != "usable":
             status = "retracted"
         elif not (headline.strip() or body.strip()):
             status = "no_text"
@@ -110,7 +156,8 @@ class Pipeline:
                 language = py3langid.classify(f"{headline}\n{body[:2000]}")[0]
             status = "enriched" if language in self.settings.languages else "unsupported_language"
         meta = ArticleMeta(article_id=item.uri, version=item.version, published_at=published, language=language,
-                           status=status, pipeline_version=PIPELINE_VERSION)
+                           status=status, pipeline_version=PIPELINE_VERSION, embargoed=item.embargoed,
+                           superseded_by=superseded_by)
         sentences = self._sentences(headline, body) if status == "enriched" else []
         return EntityStage(meta=meta, text=ArticleText(headline=headline, body=body), sentences=sentences)
 
@@ -187,7 +234,8 @@ def actor_events(article: EnrichedArticle) -> list[ActorEvent]:
     """One ``news.actors`` event per actor of an enriched article, with the stances it holds."""
     return [
         ActorEvent(article_id=article.article_id, version=article.version, published_at=article.published_at,
-                   pipeline_version=article.pipeline_version, actor=actor, headline=article.headline,
+                   pipeline_version=article.pipeline_version, embargoed=article.embargoed, actor=actor,
+                   headline=article.headline,
                    stances=[s for s in article.stances if s.source_actor_id == actor.actor_id])
         for actor in article.actors
     ]

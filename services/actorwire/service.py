@@ -38,4 +38,15 @@ def run_worker(name: str, settings: Settings) -> None:
         pipeline.warm_up("entities" if name == "entities" else "enrich")
         telemetry.models_loaded = True
         log.info("%s: models loaded", name)
-        asyncio.run(StreamWorker(build_stage(name, settings, pipeline), settings, telemetry).run())
+        asyncio.run(_consume(name, settings, pipeline, telemetry))
+
+
+async def _consume(name: str, settings: Settings, pipeline: Pipeline, telemetry: Telemetry) -> None:
+    """The worker's consume loop; entity workers also run the embargo releaser (:mod:`actorwire.embargo`)."""
+    worker = StreamWorker(build_stage(name, settings, pipeline), settings, telemetry)
+    loops = [worker.run()]
+    if name == "entities" and settings.embargo == "hold":
+        from actorwire.embargo import EmbargoReleaser
+
+        loops.append(EmbargoReleaser(settings, worker.stopping).run())
+    await asyncio.gather(*loops)

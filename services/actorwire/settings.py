@@ -7,6 +7,7 @@ Nested fields use ``__``: ``ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS=broker:9092``,
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -56,10 +57,13 @@ class Topics(BaseModel):
     enriched: str = "news.enriched"
     actors: str = "news.actors"
     deadletter: str = "news.deadletter"
+    embargoed: str = "news.embargoed"
+    actor_aggregates: str = Field("news.actor-aggregates", description="compacted: per-actor window aggregates")
     partitions: int = Field(6, ge=1)
 
     def all(self) -> list[str]:
-        return [self.raw, self.entities, self.enriched, self.actors, self.deadletter]
+        return [self.raw, self.entities, self.enriched, self.actors, self.deadletter, self.embargoed,
+                self.actor_aggregates]
 
 
 class WorkerSettings(BaseModel):
@@ -76,8 +80,25 @@ class WorkerSettings(BaseModel):
     health_progress_window_s: float = Field(
         120.0, gt=0, description="seconds without a consumer poll after which /healthz answers 503; "
                                  "must exceed the slowest batch")
+    version_memory: int = Field(
+        200_000, ge=1, description="uris whose highest version the entity worker remembers (supersession)")
     health_loop_timeout_s: float = Field(
         5.0, gt=0, description="seconds the event loop may take to run a callback before /healthz answers 503")
+
+
+class DashboardSettings(BaseModel):
+    """The dashboard process (``actorwire dashboard``): window retention, the recent-articles view and
+    its HTTP server (page, JSON API, server-sent events, /healthz, /readyz, /metrics)."""
+
+    http_host: str = Field("127.0.0.1", description="address of the dashboard's HTTP server; 0.0.0.0 in a container")
+    http_port: int = Field(8088, ge=1, le=65535, description="port of the dashboard's HTTP server")
+    hourly_windows: int = Field(48, ge=1, description="1 h windows kept per actor (the newest ones)")
+    daily_windows: int = Field(30, ge=1, description="1 d windows kept per actor (the newest ones)")
+    recent_articles: int = Field(50, ge=1, description="enriched articles kept for the recent-articles view")
+
+    def retention(self) -> dict[str, int]:
+        """Windows kept per actor, by window name (``1h``, ``1d``)."""
+        return {"1h": self.hourly_windows, "1d": self.daily_windows}
 
 
 class Settings(BaseSettings):
@@ -91,8 +112,17 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     topics: Topics = Topics()
     worker: WorkerSettings = WorkerSettings()
+    dashboard: DashboardSettings = DashboardSettings()
     ner_model: Literal["minilm", "spacy"] = "minilm"
+    inference: Literal["onnx-int8", "onnx", "torch"] = Field(
+        "onnx-int8", description="runtime of the transformer models: ONNX Runtime with int8 or fp32 weights "
+                                 "(exported once, cached) or PyTorch eager; see actorwire.runtime")
+    model_cache_dir: Path | None = Field(
+        None, description="where exported ONNX graphs are cached; default $XDG_CACHE_HOME/actorwire")
     sentiment_model: Literal["vader"] = "vader"
+    embargo: Literal["hold", "pass"] = Field(
+        "hold", description="hold: an item embargoed into the future waits on topics.embargoed (offline: status "
+                            "embargoed, not analysed) until its time; pass: enrich it now, keeping `embargoed`")
     languages: list[str] = Field(default_factory=lambda: ["en"], description="languages the models support")
     group_prefix: str = "actorwire"
 

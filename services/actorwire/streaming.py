@@ -43,11 +43,12 @@ log = logging.getLogger("actorwire.streaming")
 
 @dataclass(frozen=True)
 class Output:
-    """One record to publish: topic, key, JSON value and the id a consumer deduplicates on."""
+    """One record to publish: topic, key, JSON value (``None``: a tombstone for a compacted topic)
+    and the id a consumer deduplicates on."""
 
     topic: str
     key: bytes | None
-    value: bytes
+    value: bytes | None
     record_id: str
 
 
@@ -65,6 +66,9 @@ class Stage:
 
     ``decode(raw) -> item`` raises :class:`Rejected` for unusable input; ``process(items)`` returns,
     for each item, the outputs it produces. ``process`` runs on the inference thread.
+    ``restore(raw)``, when given, is fed every record of a newly assigned partition below the
+    group's committed offset, in order, before that partition is consumed (state a stage derives
+    from what it already processed, e.g. the versions seen per uri).
     """
 
     name: str
@@ -72,6 +76,7 @@ class Stage:
     group_id: str
     decode: Callable[[bytes], Any]
     process: Callable[[Sequence[Any]], list[list[Output]]]
+    restore: Callable[[bytes], None] | None = None
 
 
 def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | None, bytes]],
@@ -127,18 +132,21 @@ def transient(exc: BaseException) -> bool:
         isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False)))
 
 
-class _CommitBeforeRevoke(ConsumerRebalanceListener):
-    """Makes a rebalance wait for the in-flight batch (held under ``lock``) to be committed."""
+class _Rebalance(ConsumerRebalanceListener):
+    """Makes a rebalance wait for the in-flight batch to be committed (faust#502), and restores the
+    stage's state for newly assigned partitions before they are consumed."""
 
-    def __init__(self, lock: asyncio.Lock):
-        self.lock = lock
+    def __init__(self, worker: StreamWorker, consumer: AIOKafkaConsumer):
+        self.worker, self.consumer = worker, consumer
 
     async def on_partitions_revoked(self, revoked) -> None:
-        async with self.lock:
+        async with self.worker._in_flight:
             pass
 
     async def on_partitions_assigned(self, assigned) -> None:
-        pass
+        if self.worker.stage.restore is not None and assigned:
+            async with self.worker._in_flight:
+                await self.worker._restore(self.consumer, assigned)
 
 
 class StreamWorker:
@@ -154,7 +162,7 @@ class StreamWorker:
     def __init__(self, stage: Stage, settings: Settings, telemetry: Telemetry | None = None):
         self.stage = stage
         self.settings = settings
-        self._stopping = asyncio.Event()
+        self.stopping = asyncio.Event()
         self._in_flight = asyncio.Lock()
         self._publishing: asyncio.Future | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage.name}-inference")
@@ -168,9 +176,9 @@ class StreamWorker:
     def stop(self) -> None:
         """Ask the worker to finish its batch and exit. A publish still waiting for the broker
         after half of ``worker.shutdown_timeout_s`` is abandoned (its batch stays uncommitted)."""
-        if self._stopping.is_set():
+        if self.stopping.is_set():
             return
-        self._stopping.set()
+        self.stopping.set()
         if self.loop is not None:
             self.loop.call_later(self.settings.worker.shutdown_timeout_s / 2, self._abandon_publish)
 
@@ -200,10 +208,10 @@ class StreamWorker:
                                     compression_type="gzip", **options)
         await self._retry("connect", producer.start)
         await self._retry("connect", consumer.start)
-        consumer.subscribe([self.stage.source_topic], listener=_CommitBeforeRevoke(self._in_flight))
+        consumer.subscribe([self.stage.source_topic], listener=_Rebalance(self, consumer))
         log.info("%s: consuming %s as group %s", self.stage.name, self.stage.source_topic, self.stage.group_id)
         try:
-            while not self._stopping.is_set():
+            while not self.stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=self.settings.worker.batch_timeout_ms,
                                                  max_records=self.settings.worker.batch_size)
                 self.assigned = consumer.assignment()
@@ -225,7 +233,7 @@ class StreamWorker:
                     try:
                         published_ok = await self._publishing
                     except asyncio.CancelledError:
-                        if not self._stopping.is_set():
+                        if not self.stopping.is_set():
                             raise
                         published_ok = False
                     if not published_ok:
@@ -263,12 +271,37 @@ class StreamWorker:
                 self.telemetry.metrics.transient_errors.labels(self.stage.name, operation).inc()
                 log.warning("%s: %s failed (%s: %s); retrying in %.1f s", self.stage.name, operation,
                             type(exc).__name__, exc, delay)
-            if self._stopping.is_set():
+            if self.stopping.is_set():
                 give_up = give_up or time.monotonic() + self.settings.worker.shutdown_timeout_s / 2
                 if time.monotonic() > give_up:
                     return False
             await asyncio.sleep(delay)
             delay = min(10.0, delay * 2)
+
+    async def _restore(self, consumer: AIOKafkaConsumer, partitions) -> None:
+        """Feed ``stage.restore`` the records of ``partitions`` below the committed offsets, read
+        from the log start with a group-less consumer (cost: one pass over retained records)."""
+        ends = {tp: committed for tp in partitions if (committed := await consumer.committed(tp))}
+        if not ends:
+            return
+        reader = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **self.settings.kafka.client_options())
+        await self._retry("connect", reader.start)
+        restored = 0
+        try:
+            reader.assign(list(ends))
+            await reader.seek_to_beginning(*ends)
+            while ends and not self.stopping.is_set():
+                for tp, records in (await reader.getmany(timeout_ms=1000)).items():
+                    for record in records:
+                        if record.offset < ends.get(tp, -1):
+                            self.stage.restore(record.value or b"")
+                            restored += 1
+                for tp in list(ends):
+                    if await reader.position(tp) >= ends[tp]:
+                        del ends[tp]
+        finally:
+            await reader.stop()
+        log.info("%s: restored state from %d committed records", self.stage.name, restored)
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> bool:
         """Commit ``offsets``; False when the group rebalanced meanwhile (the new owner reprocesses

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes
+from actorwire.runtime import accelerate
 from actorwire.entities.ner import collate
 from actorwire.sentiment.targets import LABELS, TargetInContext
 
@@ -74,13 +75,19 @@ def encode_targets(tokenizer, items: Sequence[TargetInContext]):
 
 class TransformerTargetSentiment:
     """The packaged NewsMTSC model (``actorwire train tsc``); see :mod:`actorwire.sentiment.targets`
-    for how mention scores become actor sentiment. Raises ``FileNotFoundError`` when missing."""
+    for how mention scores become actor sentiment. ``runtime``: ``onnx-int8`` (default), ``onnx`` or ``torch``
+    (:mod:`actorwire.runtime`). Raises ``FileNotFoundError`` when missing."""
 
-    def __init__(self, model_dir: Path = TSC_MODEL_DIR, batch_size: int = 64):
-        self.meta, self.model = load_artifact(model_dir, TargetClassifier, "actorwire train tsc")
+    def __init__(self, model_dir: Path = TSC_MODEL_DIR, batch_size: int = 64, runtime: str = "onnx-int8",
+                 cache_dir: Path | None = None, threads: int | None = None):
+        self.meta, model = load_artifact(model_dir, TargetClassifier, "actorwire train tsc")
         self.name, self.version = self.meta["name"], self.meta["version"]
         self.batch_size = batch_size
         self.tokenizer = load_tokenizer()
+        example = encode_targets(self.tokenizer, [TargetInContext("Mali cut ties with Ukraine.", 0, 4)])
+        self.model = accelerate(model, model_dir, example,
+                                ["input_ids", "attention_mask", "shape_ids", "marker_pos", "target_mask"],
+                                runtime, cache_dir, threads or torch.get_num_threads())
 
     @torch.inference_mode()
     def predict(self, items: Sequence[TargetInContext]) -> list[tuple[float, float, float]]:

@@ -9,7 +9,6 @@ inference tags each word by its first piece. Metrics: entity-level micro F1, exa
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time

@@ -1,0 +1,122 @@
+"""Inference runtimes for the project's transformer models: ONNX Runtime (default) or PyTorch eager.
+
+ONNX Runtime runs the same network (LoRA merged into the base, heads and shape embedding included)
+about twice as fast as PyTorch eager on the 2-core CPU machine, with the same entities on the BBC
+sample (``python bench/pipeline_speed.py``, issue #7). The graph is exported from the loaded torch
+model once per artifact and cached under ``model_cache_dir`` (default ``$XDG_CACHE_HOME/actorwire``,
+``/tmp/.cache/actorwire`` in the container image), named by a hash of the artifact's files and the
+torch and onnxruntime versions, so a retrained model or an upgrade never reuses a stale graph.
+Export takes seconds and needs no network; concurrent processes write through a temporary file
+and an atomic rename.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+
+log = logging.getLogger("actorwire.runtime")
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/actorwire`` (``~/.cache/actorwire`` when unset)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "actorwire"
+
+
+def artifact_digest(model_dir: Path, *extra: str) -> str:
+    """sha256 (16 hex digits) over the files of a model artifact and ``extra`` strings."""
+    import onnxruntime
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(model_dir).iterdir()):
+        if path.is_file() and path.suffix in (".json", ".safetensors"):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    for part in (torch.__version__, onnxruntime.__version__, *extra):
+        digest.update(part.encode())
+    return digest.hexdigest()[:16]
+
+
+class OnnxModel:
+    """A torch module exported to ONNX and run by ONNX Runtime on the CPU.
+
+    ``OnnxModel(model, example, names, path, threads)``: ``example`` is a tuple of input tensors
+    (batch and, for 2-D inputs, sequence length are dynamic; so are the output's batch axis and,
+    for a 3-D output, its sequence axis), ``names`` their input names. Calling it with tensors of the same kinds returns the first output
+    as a float tensor. ``threads`` bounds ONNX Runtime's intra-op pool (no oversubscription,
+    pytorch/pytorch#19163). Raises ``onnxruntime`` errors when the graph cannot be built.
+    """
+
+    def __init__(self, model: torch.nn.Module, example: Sequence[torch.Tensor], names: Sequence[str],
+                 path: Path, threads: int):
+        import onnxruntime as ort
+
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".onnx.tmp")
+            os.close(fd)
+            try:
+                with torch.no_grad():
+                    out = model(*example)
+                axes = {name: {0: "batch", 1: "sequence"} if sequence else {0: "batch"}
+                        for name, sequence in (*((n, t.dim() > 1) for n, t in zip(names, example)),
+                                               ("output", out.dim() > 2))}
+                with torch.no_grad():
+                    torch.onnx.export(model, tuple(example), tmp, input_names=list(names), output_names=["output"],
+                                      dynamic_axes=axes, opset_version=17, dynamo=False)
+                os.replace(tmp, path)
+                log.info("exported %s", path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # idle pool threads sleep instead of spinning: between runs the pipeline's own Python
+        # work (tokenising, decoding) needs the cores (measured: spinning cost ~10% throughput)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.names = list(names)
+
+    def __call__(self, *inputs: torch.Tensor) -> torch.Tensor:
+        feeds = {name: tensor.numpy() for name, tensor in zip(self.names, inputs)}
+        return torch.from_numpy(self.session.run(None, feeds)[0])
+
+
+def quantized(path: Path) -> Path:
+    """The int8 twin of an exported graph (dynamic quantisation of every MatMul's weights, per
+    output channel, activations quantised at run time; onnxruntime.quantization), made once."""
+    target = path.with_suffix(".int8.onnx")
+    if not target.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".onnx.tmp")
+        os.close(fd)
+        logging.disable(logging.INFO)  # the quantiser logs every tensor it skips on the root logger
+        try:
+            quantize_dynamic(str(path), tmp, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+            os.replace(tmp, target)
+        finally:
+            logging.disable(logging.NOTSET)
+            Path(tmp).unlink(missing_ok=True)
+    return target
+
+
+def accelerate(model: torch.nn.Module, model_dir: Path, example: Sequence[torch.Tensor], names: Sequence[str],
+               runtime: str, cache_dir: Path | None, threads: int) -> Callable[..., torch.Tensor]:
+    """``model`` itself for ``runtime="torch"``, else its cached :class:`OnnxModel`: ``"onnx"``
+    (fp32, same results as torch) or ``"onnx-int8"`` (int8 weights, see :func:`quantized`)."""
+    if runtime == "torch":
+        return model
+    cache = cache_dir or default_cache_dir()
+    path = cache / f"{Path(model_dir).name}-{artifact_digest(model_dir, *names)}.onnx"
+    if runtime == "onnx-int8":
+        OnnxModel(model, example, names, path, threads)  # exports the fp32 graph when missing
+        path = quantized(path)
+    return OnnxModel(model, example, names, path, threads)

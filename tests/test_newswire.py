@@ -1,0 +1,100 @@
+"""Newswire semantics of issue #6 without a broker: version supersession and embargo hold/pass
+(the broker round trip, release and restore after a restart are in tests/integration/test_newswire.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from actorwire.decode import Rejected, decode_ninjs
+from actorwire.embargo import release_time
+from actorwire.entities.worker import remember_version
+from actorwire.messages import EnrichedArticle, NinjsItem, NinjsText, version_order
+from actorwire.pipeline import Pipeline, VersionMemory
+from actorwire.settings import Settings
+
+from .conftest import ROOT
+
+
+def item(uri: str, version="1", **extra) -> NinjsItem:
+    return NinjsItem(uri=uri, version=version, language="en", headlines=[NinjsText(value="Mali and Ukraine")], **extra)
+
+
+def stamp(delta: timedelta) -> str:
+    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_version_order_is_numeric_and_leaves_free_text_unordered():
+    assert version_order("10") > version_order("9")
+    assert version_order("1.10") > version_order("1.9")
+    assert version_order(" 2 ") == (2,)
+    assert version_order("draft") is None and version_order("2a") is None and version_order("") is None
+
+
+def test_version_memory_supersedes_only_strictly_older_versions_and_forgets_the_oldest_uri():
+    memory = VersionMemory(capacity=2)
+    assert memory.observe("a", "2") is None
+    assert memory.observe("a", "1") == "2"
+    assert memory.observe("a", "2") is None  # a replay of the newest is not superseded
+    assert memory.observe("a", "3") is None and memory.observe("a", "2") == "3"
+    assert memory.observe("a", "x") is None  # unordered versions are never superseded
+    memory.observe("b", "5")
+    memory.observe("c", "5")  # capacity 2: "a" is the least recently seen and is forgotten
+    assert memory.observe("a", "1") is None
+    assert memory.observe("c", "4") == "5"
+
+
+def test_a_late_older_version_is_superseded_and_not_analysed():
+    pipeline = Pipeline(Settings())
+    newer, older, replay = (pipeline.prepare(item("urn:v", v)) for v in ("2", "1", "2"))
+    assert (newer.meta.status, newer.meta.superseded_by) == ("enriched", None)
+    assert (older.meta.status, older.meta.superseded_by, older.meta.version) == ("superseded", "2", "1")
+    assert older.sentences == [] and replay.meta.status == "enriched"
+
+
+def test_versions_seen_before_a_restart_are_restored_from_raw_records():
+    pipeline = Pipeline(Settings())
+    for raw in (b'{"uri": "urn:r", "version": 3}', b"{broken", b'["not", "an", "item"]', b'{"uri": "urn:s"}'):
+        remember_version(pipeline, raw)
+    assert pipeline.prepare(item("urn:r", "2")).meta.superseded_by == "3"
+    assert pipeline.prepare(item("urn:r", "3")).meta.status == "enriched"
+
+
+def test_embargo_hold_parks_future_items_and_pass_keeps_the_embargo():
+    future, past = stamp(timedelta(hours=2)), stamp(-timedelta(hours=2))
+    held = Pipeline(Settings(embargo="hold"))
+    assert held.prepare(item("urn:f", embargoed=future)).meta.status == "embargoed"
+    assert held.prepare(item("urn:p", embargoed=past)).meta.status == "enriched"
+    passed = Pipeline(Settings(embargo="pass")).prepare(item("urn:f", embargoed=future))
+    assert (passed.meta.status, passed.meta.embargoed) == ("enriched", future)
+
+
+def test_embargo_dates_are_normalised_and_unreadable_ones_rejected():
+    parsed = decode_ninjs(b'{"uri": "u", "embargoed": "Wed, 01 May 2030 10:00:00 +0200"}', 10_000)
+    assert parsed.embargoed == "2030-05-01T08:00:00Z"
+    assert release_time(json.dumps({"embargoed": parsed.embargoed}).encode()) == datetime(2030, 5, 1, 8, tzinfo=UTC).timestamp()
+    assert release_time(b"{broken") == 0.0
+    with pytest.raises(Rejected, match="embargoed is not a date-time"):
+        decode_ninjs(b'{"uri": "u", "embargoed": "2024"}', 10_000)
+
+
+def test_enrich_command_marks_held_and_superseded_lines(tmp_path):
+    lines = [
+        {"uri": "urn:a", "version": 2, "language": "en", "headlines": [{"value": "Mali cuts ties with Ukraine"}]},
+        {"uri": "urn:a", "version": 1, "language": "en", "headlines": [{"value": "Mali may cut ties"}]},
+        {"uri": "urn:b", "embargoed": stamp(timedelta(days=1)), "language": "en", "headlines": [{"value": "Mali"}]},
+    ]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = subprocess.run([sys.executable, "-m", "actorwire", "enrich", str(src), "-o", str(out)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    articles = [EnrichedArticle.model_validate_json(line) for line in out.read_text().splitlines()]
+    assert [(a.article_id, a.version, a.status, a.superseded_by) for a in articles] == [
+        ("urn:a", "2", "enriched", None), ("urn:a", "1", "superseded", "2"), ("urn:b", "1", "embargoed", None)]
+    assert articles[0].actors and not articles[1].actors and not articles[2].actors
+    assert articles[2].embargoed == lines[2]["embargoed"]
