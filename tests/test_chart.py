@@ -21,6 +21,8 @@ from .conftest import ROOT
 from .envnames import is_setting
 
 CHART = ROOT / "deploy" / "helm" / "actorwire"
+WORKERS = {"aw-actorwire-entities", "aw-actorwire-sentiment"}
+DASHBOARD = "aw-actorwire-dashboard"
 
 
 def find_helm() -> str | None:
@@ -76,7 +78,7 @@ def env(deployment: Manifest) -> dict[str, Manifest]:
 
 
 def check_hardened(deployment: Manifest) -> None:
-    """The security baseline every worker pod must keep."""
+    """The security baseline every pod (workers and dashboard) must keep."""
     pod = deployment["spec"]["template"]["spec"]
     security = container(deployment)["securityContext"]
     assert security["runAsNonRoot"] is True and security["readOnlyRootFilesystem"] is True
@@ -91,8 +93,9 @@ def check_hardened(deployment: Manifest) -> None:
 def test_one_hardened_deployment_per_worker_with_probes_service_and_pdb(tmp_path):
     manifests = render(tmp_path)
     deployments = of_kind(manifests, "Deployment")
-    assert set(deployments) == {"aw-actorwire-entities", "aw-actorwire-sentiment"}
+    assert set(deployments) == WORKERS | {DASHBOARD}
     services, pdbs = of_kind(manifests, "Service"), of_kind(manifests, "PodDisruptionBudget")
+    assert set(pdbs) == WORKERS  # a PDB on the single dashboard pod would either block drains or do nothing
     for worker in ("entities", "sentiment"):
         deployment = deployments[f"aw-actorwire-{worker}"]
         pod = deployment["spec"]["template"]
@@ -129,7 +132,7 @@ def test_one_hardened_deployment_per_worker_with_probes_service_and_pdb(tmp_path
 
 def test_every_environment_variable_is_a_setting_the_worker_reads(tmp_path, monkeypatch):
     values = {"kafka": {"bootstrapServers": "b1:9092,b2:9092"}, "groupPrefix": "newsroom", "nerModel": "spacy",
-              "topics": {"raw": "in.raw", "partitions": 12},
+              "topics": {"raw": "in.raw", "actorAggregates": "in.aggregates", "partitions": 12},
               "settings": {"batchSize": 8, "shutdownTimeoutSeconds": 15, "httpPort": 9100,
                            "healthProgressWindowSeconds": 90},
               "extraEnvVars": [{"name": "ACTORWIRE_WORKER__MAX_MESSAGE_BYTES", "value": "4000000"}]}
@@ -142,6 +145,7 @@ def test_every_environment_variable_is_a_setting_the_worker_reads(tmp_path, monk
     settings = Settings(_env_file=None)
     assert settings.kafka.bootstrap_servers == "b1:9092,b2:9092" and settings.group_prefix == "newsroom"
     assert settings.ner_model == "spacy" and settings.topics.raw == "in.raw" and settings.topics.partitions == 12
+    assert settings.topics.actor_aggregates == "in.aggregates"  # `actorwire topics create` in a worker pod creates it
     assert settings.worker.batch_size == 8 and settings.worker.shutdown_timeout_s == 15
     assert settings.worker.http_port == 9100 and settings.worker.http_host == "0.0.0.0"
     assert settings.worker.health_progress_window_s == 90 and settings.worker.max_message_bytes == 4000000
@@ -251,7 +255,7 @@ def test_image_reference_tag_digest_and_pull_secrets(tmp_path):
 def test_service_monitor_scrapes_the_metrics_port_of_each_worker(tmp_path):
     manifests = render(tmp_path, {"metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}}})
     monitors, services = of_kind(manifests, "ServiceMonitor"), of_kind(manifests, "Service")
-    assert set(monitors) == set(services) == {"aw-actorwire-entities", "aw-actorwire-sentiment"}
+    assert set(monitors) == set(services) == WORKERS | {DASHBOARD}
     for name, monitor in monitors.items():
         (endpoint,) = monitor["spec"]["endpoints"]
         assert endpoint["path"] == "/metrics" and endpoint["port"] == services[name]["spec"]["ports"][0]["name"]
@@ -264,6 +268,9 @@ def test_service_monitor_scrapes_the_metrics_port_of_each_worker(tmp_path):
     ({"entites": {"replicaCount": 1}}, "entites"),
     ({"image": {"digest": "latest"}}, "digest"),
     ({"entities": {"replicaCount": -1}}, "replicaCount"),
+    ({"dashboard": {"replicaCount": 2}}, "replicaCount"),  # exactly one dashboard: nothing to set
+    ({"dashboard": {"autoscaling": {"hpa": {"enabled": True}}}}, "autoscaling"),
+    ({"dashboard": {"ingress": {"pathType": "prefix"}}}, "pathType"),
 ])
 def test_values_schema_rejects_mistakes(tmp_path, values, complaint):
     error = render_error(tmp_path, values)
@@ -271,9 +278,168 @@ def test_values_schema_rejects_mistakes(tmp_path, values, complaint):
 
 
 @pytest.mark.parametrize("values_file", sorted((CHART / "ci").glob("*-values.yaml")), ids=lambda p: p.name)
-def test_ci_value_combinations_render_hardened_workers(tmp_path, values_file):
+def test_ci_value_combinations_render_hardened_pods(tmp_path, values_file):
     deployments = of_kind(render(tmp_path, None, values_file), "Deployment")
     assert deployments
     for deployment in deployments.values():
         check_hardened(deployment)
         assert all(is_setting(name) for name in env(deployment))
+
+
+# --- the dashboard -------------------------------------------------------------------------------
+
+
+def test_dashboard_is_one_hardened_pod_replaced_never_rolled(tmp_path):
+    manifests = render(tmp_path)
+    deployment = of_kind(manifests, "Deployment")[DASHBOARD]
+    spec, pod = deployment["spec"], deployment["spec"]["template"]
+    # it restores every partition's state: exactly one process, the old one gone before the new one starts
+    assert spec["replicas"] == 1 and spec["strategy"] == {"type": "Recreate"}
+    dashboard = container(deployment)
+    assert dashboard["args"] == ["dashboard"]
+    assert pod["metadata"]["labels"]["app.kubernetes.io/component"] == "dashboard"
+    check_hardened(deployment)
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert pod["spec"]["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert dashboard["resources"]["requests"] and dashboard["resources"]["limits"]["memory"]
+
+    (port,) = dashboard["ports"]
+    assert port == {"name": "http", "containerPort": 8088, "protocol": "TCP"}
+    variables = env(deployment)
+    assert variables["ACTORWIRE_DASHBOARD__HTTP_HOST"]["value"] == "0.0.0.0"  # 127.0.0.1 would refuse the probes
+    assert variables["ACTORWIRE_DASHBOARD__HTTP_PORT"]["value"] == "8088"
+    assert variables["ACTORWIRE_TOPICS__ACTOR_AGGREGATES"]["value"] == "news.actor-aggregates"
+    for probe, path in (("startupProbe", "/healthz"), ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        assert dashboard[probe]["httpGet"] == {"path": path, "port": "http"}, probe
+    startup = dashboard["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 600  # reading back news.actor-aggregates
+    assert dashboard["livenessProbe"]["timeoutSeconds"] > 5
+    shutdown = float(variables["ACTORWIRE_WORKER__SHUTDOWN_TIMEOUT_S"]["value"])
+    assert pod["spec"]["terminationGracePeriodSeconds"] > shutdown
+
+    service = of_kind(manifests, "Service")[DASHBOARD]
+    assert service["spec"]["ports"] == [{"name": "http", "port": 8088, "targetPort": "http", "protocol": "TCP"}]
+    assert service["spec"]["selector"] == spec["selector"]["matchLabels"]
+    assert spec["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    assert not of_kind(manifests, "Ingress")  # opt-in
+
+
+def test_dashboard_stays_single_when_the_workers_autoscale(tmp_path):
+    values = {"kafka": {"securityProtocol": "SASL_PLAINTEXT", "existingSecret": "kafka-creds"},
+              "entities": {"autoscaling": {"keda": {"enabled": True}}},
+              "sentiment": {"autoscaling": {"hpa": {"enabled": True}}},
+              "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}}
+    manifests = render(tmp_path, values)
+    spec = of_kind(manifests, "Deployment")[DASHBOARD]["spec"]
+    assert spec["replicas"] == 1 and spec["strategy"] == {"type": "Recreate"}  # the workers' strategy is not its
+    targets = [m["spec"]["scaleTargetRef"]["name"] for m in manifests
+               if m["kind"] in ("HorizontalPodAutoscaler", "ScaledObject")]
+    assert sorted(targets) == sorted(WORKERS)
+    assert DASHBOARD not in of_kind(manifests, "PodDisruptionBudget")
+
+
+def test_dashboard_environment_is_settings_the_dashboard_reads(tmp_path, monkeypatch):
+    values = {"kafka": {"bootstrapServers": "b1:9092"}, "groupPrefix": "newsroom",
+              "topics": {"actors": "in.actors", "enriched": "in.enriched", "actorAggregates": "in.aggregates"},
+              "settings": {"batchSize": 32, "healthProgressWindowSeconds": 90},
+              "dashboard": {"httpPort": 9000, "hourlyWindows": 24, "dailyWindows": 7, "recentArticles": 20,
+                            "service": {"port": 80},
+                            "extraEnvVars": [{"name": "ACTORWIRE_WORKER__MAX_MESSAGE_BYTES", "value": "4000000"}]},
+              "extraEnvVars": [{"name": "ACTORWIRE_WORKER__HEALTH_LOOP_TIMEOUT_S", "value": "8"}]}
+    manifests = render(tmp_path, values)
+    deployment = of_kind(manifests, "Deployment")[DASHBOARD]
+    variables = env(deployment)
+    unknown = [name for name in variables if not is_setting(name)]
+    assert not unknown, f"not settings (would be ignored): {unknown}"
+    assert not any(name.startswith(("ACTORWIRE_NER_", "ACTORWIRE_WORKER__HTTP_", "ACTORWIRE_WORKER__TORCH"))
+                   for name in variables)  # worker-only settings stay with the workers
+    for name, variable in variables.items():
+        monkeypatch.setenv(name, variable["value"])
+    settings = Settings(_env_file=None)
+    assert settings.dashboard.http_host == "0.0.0.0" and settings.dashboard.http_port == 9000
+    assert settings.dashboard.retention() == {"1h": 24, "1d": 7} and settings.dashboard.recent_articles == 20
+    assert settings.topics.actors == "in.actors" and settings.topics.enriched == "in.enriched"
+    assert settings.topics.actor_aggregates == "in.aggregates" and settings.group_prefix == "newsroom"
+    assert settings.worker.batch_size == 32 and settings.worker.health_progress_window_s == 90
+    assert settings.worker.max_message_bytes == 4000000 and settings.worker.health_loop_timeout_s == 8
+    assert container(deployment)["ports"][0]["containerPort"] == 9000
+    (port,) = of_kind(manifests, "Service")[DASHBOARD]["spec"]["ports"]
+    assert port["port"] == 80 and port["targetPort"] == "http"
+    assert "ACTORWIRE_WORKER__MAX_MESSAGE_BYTES" not in env(of_kind(manifests, "Deployment")["aw-actorwire-entities"])
+
+
+@pytest.mark.parametrize("kafka", [
+    {"securityProtocol": "SASL_SSL", "saslMechanism": "SCRAM-SHA-512", "existingSecret": "kafka-creds",
+     "secretKeys": {"caCert": "ca.crt"}},
+    {"securityProtocol": "SSL", "existingSecret": "kafka-tls",
+     "secretKeys": {"caCert": "ca.crt", "clientCert": "tls.crt", "clientKey": "tls.key"}},
+], ids=["sasl-ssl", "mtls"])
+def test_dashboard_connects_to_kafka_exactly_like_the_workers(tmp_path, kafka):
+    deployments = of_kind(render(tmp_path, {"kafka": kafka}), "Deployment")
+
+    def kafka_wiring(deployment: Manifest) -> tuple:
+        variables = [e for e in container(deployment)["env"] if e["name"].startswith("ACTORWIRE_KAFKA__")]
+        volumes = [v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "kafka-tls"]
+        mounts = [m for m in container(deployment)["volumeMounts"] if m["name"] == "kafka-tls"]
+        return variables, volumes, mounts
+
+    dashboard = kafka_wiring(deployments[DASHBOARD])
+    assert dashboard == kafka_wiring(deployments["aw-actorwire-entities"])
+    assert dashboard == kafka_wiring(deployments["aw-actorwire-sentiment"])
+    variables, volumes, mounts = dashboard
+    by_name = {e["name"]: e for e in variables}
+    assert by_name["ACTORWIRE_KAFKA__SECURITY_PROTOCOL"]["value"] == kafka["securityProtocol"]
+    assert by_name["ACTORWIRE_KAFKA__SSL_CAFILE"]["value"] == f"{mounts[0]['mountPath']}/ca.crt"
+    assert volumes[0]["secret"]["secretName"] == kafka["existingSecret"]
+    if kafka["securityProtocol"].startswith("SASL"):
+        assert by_name["ACTORWIRE_KAFKA__SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "kafka-creds", "key": "sasl-password"}
+    else:
+        assert "ACTORWIRE_KAFKA__SASL_PASSWORD" not in by_name
+        assert by_name["ACTORWIRE_KAFKA__SSL_KEYFILE"]["value"] == f"{mounts[0]['mountPath']}/tls.key"
+
+
+def test_dashboard_disabled_leaves_only_the_workers(tmp_path):
+    values = {"dashboard": {"enabled": False, "ingress": {"enabled": True, "host": "news.example.com"}},
+              "metrics": {"serviceMonitor": {"enabled": True}}}
+    manifests = render(tmp_path, values)
+    assert not [m for m in manifests if m["metadata"]["labels"].get("app.kubernetes.io/component") == "dashboard"]
+    assert not of_kind(manifests, "Ingress")
+    assert set(of_kind(manifests, "Deployment")) == set(of_kind(manifests, "Service")) == WORKERS
+    assert set(of_kind(manifests, "ServiceMonitor")) == WORKERS
+
+
+def test_dashboard_ingress_routes_its_host_to_the_dashboard_service(tmp_path):
+    values = {"dashboard": {"ingress": {"enabled": True, "className": "nginx", "host": "news.example.com",
+                                        "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"},
+                                        "tls": {"enabled": True}}},
+              "commonAnnotations": {"example.com/owner": "newsroom"}}
+    manifests = render(tmp_path, values)
+    (ingress,) = of_kind(manifests, "Ingress").values()
+    assert ingress["metadata"]["name"] == DASHBOARD
+    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt",
+                                                  "example.com/owner": "newsroom"}
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [{"hosts": ["news.example.com"], "secretName": f"{DASHBOARD}-tls"}]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "news.example.com"
+    (path,) = rule["http"]["paths"]
+    assert path["path"] == "/" and path["pathType"] == "Prefix"
+    service = of_kind(manifests, "Service")[DASHBOARD]
+    assert path["backend"]["service"] == {"name": service["metadata"]["name"],
+                                          "port": {"name": service["spec"]["ports"][0]["name"]}}
+
+    plain = {"dashboard": {"ingress": {"enabled": True, "tls": {"enabled": False, "secretName": "unused"}}}}
+    (ingress,) = of_kind(render(tmp_path, plain), "Ingress").values()
+    assert "tls" not in ingress["spec"] and "ingressClassName" not in ingress["spec"]
+    assert "host" not in ingress["spec"]["rules"][0]  # every host
+
+    named = {"dashboard": {"ingress": {"enabled": True, "host": "news.example.com",
+                                       "tls": {"enabled": True, "secretName": "news-cert"}}}}
+    (ingress,) = of_kind(render(tmp_path, named), "Ingress").values()
+    assert ingress["spec"]["tls"][0]["secretName"] == "news-cert"
+
+
+def test_dashboard_tls_without_a_host_is_refused(tmp_path):
+    error = render_error(tmp_path, {"dashboard": {"ingress": {"enabled": True, "tls": {"enabled": True}}}})
+    assert "dashboard.ingress.tls.enabled needs dashboard.ingress.host" in error

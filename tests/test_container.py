@@ -1,6 +1,6 @@
 """The container files (deploy/container), checked without a Docker engine: the compose file parses,
 its commands are commands of the real CLI, its settings are settings, and the Dockerfile keeps the
-rules the Helm chart relies on (non-root, port 8080, the actorwire entry point, pinned installs)."""
+rules the Helm chart relies on (non-root, ports 8080 and 8088, the actorwire entry point, pinned installs)."""
 
 from __future__ import annotations
 
@@ -50,19 +50,21 @@ def parse_cli(args: list[str]) -> click.Context:
     return ctx
 
 
-def test_compose_runs_the_broker_the_topics_and_both_workers(compose):
+def test_compose_runs_the_broker_the_topics_both_workers_and_the_dashboard(compose):
     services = compose["services"]
-    assert {"kafka", "topics", *WORKERS} <= set(services)
+    assert {"kafka", "topics", "dashboard", *WORKERS} <= set(services)
     kafka_version = re.search(r"<kafka.version>(.+)</kafka.version>", (ROOT / "deploy/local/pom.xml").read_text())[1]
     assert services["kafka"]["image"] == f"apache/kafka:{kafka_version}"  # the same broker as `make kafka-up`
     for name in WORKERS:
         assert services[name]["command"] == ["worker", name]
         assert services[name]["depends_on"]["topics"]["condition"] == "service_completed_successfully"
+    assert services["dashboard"]["command"] == ["dashboard"]
+    assert services["dashboard"]["depends_on"]["topics"]["condition"] == "service_completed_successfully"
     assert services["topics"]["command"] == ["topics", "create"]
     assert services["topics"]["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
-@pytest.mark.parametrize("name", ["topics", "entities", "sentiment", "ingest", "watch"])
+@pytest.mark.parametrize("name", ["topics", "entities", "sentiment", "dashboard", "ingest", "watch"])
 def test_every_compose_command_is_a_valid_actorwire_command(compose, name):
     ctx = parse_cli(compose["services"][name]["command"])
     assert ctx.command.callback is not None
@@ -78,7 +80,7 @@ def test_the_cli_check_refuses_what_actorwire_refuses():
 def test_compose_workers_reach_the_broker_and_are_locked_down(compose, monkeypatch):
     services = compose["services"]
     listeners = services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"].split(",")
-    for name in {"topics", "ingest", "watch", *WORKERS}:
+    for name in {"topics", "ingest", "watch", "dashboard", *WORKERS}:
         service = services[name]
         assert all(is_setting(variable) for variable in service["environment"]), service["environment"]
         for variable, value in service["environment"].items():
@@ -95,6 +97,23 @@ def test_compose_workers_reach_the_broker_and_are_locked_down(compose, monkeypat
     source, target = examples.split(":")[:2]
     assert (CONTAINER / source / "articles.jsonl").is_file()
     assert services["ingest"]["command"][1] == f"{target}/articles.jsonl"
+
+
+def test_compose_dashboard_serves_and_is_checked_on_its_own_port(compose, dockerfile, monkeypatch):
+    service = compose["services"]["dashboard"]
+    image_env = dict(re.findall(r"(ACTORWIRE_\w+)=(\S+)", " ".join(a for op, a in dockerfile if op == "ENV")))
+    for variable, value in {**image_env, **service["environment"]}.items():
+        monkeypatch.setenv(variable, str(value))
+    settings = Settings(_env_file=None).dashboard
+    assert settings.http_host == "0.0.0.0"  # the default 127.0.0.1 is unreachable through a published port
+    (published,) = service["ports"]
+    assert published == f"127.0.0.1:{settings.http_port}:{settings.http_port}"
+    # the image's HEALTHCHECK probes a worker's port: the dashboard must bring its own
+    check = " ".join(service["healthcheck"]["test"])
+    assert f"127.0.0.1:{settings.http_port}/healthz" in check and "8080" not in check
+    assert service["healthcheck"].get("disable") is not True
+    grace = float(service["stop_grace_period"].rstrip("s"))
+    assert grace > Settings(_env_file=None).worker.shutdown_timeout_s
 
 
 def test_dockerfile_builds_a_pinned_non_root_image_of_the_actorwire_cli(dockerfile):
@@ -116,7 +135,11 @@ def test_dockerfile_builds_a_pinned_non_root_image_of_the_actorwire_cli(dockerfi
 
     env = " ".join(a for op, a in dockerfile if op == "ENV")
     port = re.search(r"ACTORWIRE_WORKER__HTTP_PORT=(\d+)", env)[1]
-    assert next(a for op, a in dockerfile if op == "EXPOSE") == port == str(chart["settings"]["httpPort"])
+    dashboard_port = re.search(r"ACTORWIRE_DASHBOARD__HTTP_PORT=(\d+)", env)[1]
+    assert "ACTORWIRE_DASHBOARD__HTTP_HOST=0.0.0.0" in env
+    exposed = " ".join(a for op, a in dockerfile if op == "EXPOSE").split()
+    assert exposed == [port, dashboard_port]
+    assert port == str(chart["settings"]["httpPort"]) and dashboard_port == str(chart["dashboard"]["httpPort"])
     assert f"127.0.0.1:{port}/healthz" in next(a for op, a in dockerfile if op == "HEALTHCHECK")
     assert "HF_HUB_OFFLINE=1" in env and "/tmp" in env  # no hub access; caches on the writable /tmp
 

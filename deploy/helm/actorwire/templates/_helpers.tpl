@@ -17,9 +17,9 @@
 {{- end -}}
 {{- end -}}
 
-{{/* Name of one worker's resources; call with (dict "root" $ "worker" "entities"). */}}
-{{- define "actorwire.workerFullname" -}}
-{{- printf "%s-%s" (include "actorwire.fullname" .root | trunc 52 | trimSuffix "-") .worker -}}
+{{/* Name of one component's resources (a worker or the dashboard); call with (dict "root" $ "component" "entities"). */}}
+{{- define "actorwire.componentFullname" -}}
+{{- printf "%s-%s" (include "actorwire.fullname" .root | trunc 52 | trimSuffix "-") .component -}}
 {{- end -}}
 
 {{/* Labels of every resource. */}}
@@ -35,17 +35,17 @@ app.kubernetes.io/part-of: actorwire
 {{- end }}
 {{- end -}}
 
-{{/* Labels of one worker's resources; call with (dict "root" $ "worker" "entities"). */}}
-{{- define "actorwire.workerLabels" -}}
+{{/* Labels of one component's resources; call with (dict "root" $ "component" "entities"). */}}
+{{- define "actorwire.componentLabels" -}}
 {{ include "actorwire.labels" .root }}
-app.kubernetes.io/component: {{ .worker }}
+app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
-{{/* Selector labels of one worker (immutable in a Deployment: never add to them). */}}
+{{/* Selector labels of one component (immutable in a Deployment: never add to them). */}}
 {{- define "actorwire.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "actorwire.name" .root }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
-app.kubernetes.io/component: {{ .worker }}
+app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/* Annotations of every resource, as a block (empty when none). */}}
@@ -56,9 +56,9 @@ annotations:
 {{- end }}
 {{- end -}}
 
-{{/* Image reference of one worker: registry/repository:tag, or @digest when a digest is set. */}}
+{{/* Image reference of one component: registry/repository:tag, or @digest when a digest is set. */}}
 {{- define "actorwire.image" -}}
-{{- $image := mergeOverwrite (deepCopy .root.Values.image) (index .root.Values .worker "image" | default dict) -}}
+{{- $image := mergeOverwrite (deepCopy .root.Values.image) (index .root.Values .component "image" | default dict) -}}
 {{- $name := printf "%s/%s" $image.registry $image.repository | trimPrefix "/" -}}
 {{- if $image.digest -}}
 {{- printf "%s@%s" $name $image.digest -}}
@@ -67,9 +67,9 @@ annotations:
 {{- end -}}
 {{- end -}}
 
-{{/* Pull policy of one worker's image. */}}
+{{/* Pull policy of one component's image. */}}
 {{- define "actorwire.imagePullPolicy" -}}
-{{- $image := mergeOverwrite (deepCopy .root.Values.image) (index .root.Values .worker "image" | default dict) -}}
+{{- $image := mergeOverwrite (deepCopy .root.Values.image) (index .root.Values .component "image" | default dict) -}}
 {{- $image.pullPolicy -}}
 {{- end -}}
 
@@ -82,9 +82,14 @@ annotations:
 {{- end -}}
 {{- end -}}
 
+{{/* Name of the Service port of one component: the workers serve only probes and metrics, the dashboard its page too. */}}
+{{- define "actorwire.servicePortName" -}}
+{{- if eq .component "dashboard" }}http{{ else }}http-metrics{{ end -}}
+{{- end -}}
+
 {{/* Topic a worker consumes. */}}
 {{- define "actorwire.sourceTopic" -}}
-{{- if eq .worker "entities" }}{{ .root.Values.topics.raw }}{{ else }}{{ .root.Values.topics.entities }}{{ end -}}
+{{- if eq .component "entities" }}{{ .root.Values.topics.raw }}{{ else }}{{ .root.Values.topics.entities }}{{ end -}}
 {{- end -}}
 
 {{/* Whether the Kafka protocol uses SASL / TLS ("true" or empty). */}}
@@ -132,6 +137,10 @@ Values that cannot be expressed in values.schema.json: fail with a message that 
 {{- end -}}
 {{- if ne (empty .Values.kafka.secretKeys.clientCert) (empty .Values.kafka.secretKeys.clientKey) -}}
 {{- fail "kafka.secretKeys.clientCert and kafka.secretKeys.clientKey go together (mutual TLS): set both or neither" -}}
+{{- end -}}
+{{- $ingress := .Values.dashboard.ingress -}}
+{{- if and .Values.dashboard.enabled $ingress.enabled $ingress.tls.enabled (not $ingress.host) -}}
+{{- fail "dashboard.ingress.tls.enabled needs dashboard.ingress.host: a certificate is for a host name" -}}
 {{- end -}}
 {{- if le (int .Values.terminationGracePeriodSeconds) (int .Values.settings.shutdownTimeoutSeconds) -}}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must exceed settings.shutdownTimeoutSeconds (%d) plus the slowest batch, or Kubernetes kills workers mid-batch" (int .Values.terminationGracePeriodSeconds) (int .Values.settings.shutdownTimeoutSeconds)) -}}
