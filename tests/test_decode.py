@@ -3,7 +3,9 @@ import json
 import pytest
 
 from actorwire.decode import Rejected, decode_ninjs
+from actorwire.messages import NinjsItem
 
+LONE = "lone surrogate (not encodable as UTF-8) in "
 GOOD = {"uri": "urn:x:1", "version": 2, "headlines": [{"value": "Mali"}], "bodies": [{"value": "Text", "contentType": "text/html"}]}
 
 
@@ -28,6 +30,17 @@ def test_byte_order_mark_is_allowed():
     (b'{"uri": "x", "bodies": [{"value": "t", "contentType": "application/pdf"}]}', "contentType", "ValidationError"),
     (b'{"uri": "x", "pubStatus": "draft"}', "pubStatus", "ValidationError"),
     (b"[" * 100_000 + b"]" * 100_000, "nested too deeply", "RecursionError"),
+    (b'{"uri": "x\\ud800"}', LONE + "uri", "UnicodeEncodeError"),
+    (b'{"uri": "x", "version": "1\\udc80"}', LONE + "version", "UnicodeEncodeError"),
+    (b'{"uri": "x", "language": "e\\udfffn"}', LONE + "language", "UnicodeEncodeError"),
+    (b'{"uri": "x", "\\ud800": 1}', LONE + "a property name", "UnicodeEncodeError"),
+    (b'{"uri": "x", "subjects": [{"name": "\\ud800"}]}', LONE + "subjects", "UnicodeEncodeError"),
+    (b'{"uri": "x", "bodies": [{"value": "t", "role": "\\ud800"}]}', LONE + "bodies.0", "UnicodeEncodeError"),
+    (b'{"uri": "x\xed\xa0\x80"}', "invalid UTF-8", "UnicodeDecodeError"),  # a surrogate as raw (CESU-8) bytes
+    (b'{"uri": "x", "embargoed": "9999-12-31T23:30:00-05:00"}', "date out of range", "ValidationError"),
+    (b'{"uri": "x", "embargoed": "0001-01-01T00:00:00+01:00"}', "date out of range", "ValidationError"),
+    (b'{"uri": " \\t "}', "uri: String should match pattern", "ValidationError"),
+    (b'{"uri": "x", "version": "' + b"9" * 5000 + b'"}', "version: String should have at most 256", "ValidationError"),
 ])
 def test_unusable_input_is_rejected_with_a_reason(raw, reason, error_class):
     with pytest.raises(Rejected) as info:
@@ -39,3 +52,27 @@ def test_unusable_input_is_rejected_with_a_reason(raw, reason, error_class):
 def test_oversized_message_is_rejected_with_the_limit_in_the_reason():
     with pytest.raises(Rejected, match="exceeds the limit of 100 bytes"):
         decode_ninjs(json.dumps(GOOD).encode(), 100)
+
+
+def test_lone_surrogates_in_headline_and_body_text_are_dropped_so_the_item_serialises():
+    raw = b'{"uri": "x", "headlines": [{"value": "Kenya \\udc80Backs Plan"}], "bodies": [{"value": "\\ud800Text"}]}'
+    item = decode_ninjs(raw, 10_000)
+    assert (item.headlines[0].value, item.bodies[0].value) == ("Kenya Backs Plan", "Text")
+    assert item.model_dump_json(by_alias=True).encode()  # as the entity worker writes a held item
+    flag = "Kenya \U0001F1F0\U0001F1EA"  # json.dumps writes these as escaped surrogate pairs: real characters
+    assert decode_ninjs(json.dumps({"uri": "x", "headlines": [{"value": flag}]}).encode(), 10_000).headlines[0].value == flag
+
+
+def test_media_type_parameters_are_ignored():
+    raw = b'{"uri": "x", "bodies": [{"value": "<p>t</p>", "contentType": "Text/HTML; charset=utf-8"}]}'
+    assert decode_ninjs(raw, 10_000).bodies[0].content_type == "text/html"
+
+
+def test_any_other_error_while_validating_is_a_rejection(monkeypatch):
+    def broken(obj):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(NinjsItem, "model_validate", broken)
+    with pytest.raises(Rejected) as info:
+        decode_ninjs(json.dumps(GOOD).encode(), 10_000)
+    assert "date value out of range" in info.value.reason and info.value.error_class == "OverflowError"

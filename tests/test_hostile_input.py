@@ -8,7 +8,8 @@ import json
 import subprocess
 import sys
 
-from actorwire.messages import DeadLetter, EnrichedArticle
+from actorwire.messages import DeadLetter, EnrichedArticle, SourceCoordinates
+from actorwire.streaming import Output, Stage, run_batch
 
 from .conftest import ROOT
 
@@ -27,6 +28,21 @@ USABLE = {
     "zone-abbrev": json.dumps(item("zone-abbrev", versionCreated="Aug 4, 2024 18:00 CEST")).encode(),
     "year-only": json.dumps(item("year-only", versionCreated="2024")).encode(),
     "empty-body": json.dumps({"uri": "empty-body", "headlines": [{"value": " "}], "bodies": [{"value": ""}]}).encode(),
+    "no-language": json.dumps({"uri": "no-language", "headlines": [{"value": "Kenya Backs Plan"}],
+                               "bodies": [{"value": "Kenya backs Ethiopia in Nairobi."}]}).encode(),
+    "underscore-language": json.dumps(item("underscore-language", language="en_US")).encode(),
+    "surrogate-headline": b'{"uri": "surrogate-headline", "headline": "Mali \\udc80cuts ties", "body": "Mali cut ties."}',
+    "simple-canceled": json.dumps({"uri": "simple-canceled", "headline": "Mali", "body": "x",
+                                   "pubStatus": "canceled"}).encode(),
+    "simple-embargoed": json.dumps({"uri": "simple-embargoed", "headline": "Mali", "body": "x",
+                                    "embargoed": "2099-01-01T00:00:00Z"}).encode(),
+    "old-date": json.dumps(item("old-date", versionCreated="0999-05-01T00:00:00Z")).encode(),
+    "far-date": json.dumps(item("far-date", versionCreated="9999-12-31T23:30:00-05:00")).encode(),
+    "nzdt": json.dumps(item("nzdt", versionCreated="Mon, 30 Nov 2026 10:00:00 NZDT")).encode(),
+    "double-encoded-script": json.dumps(item("double-encoded-script") | {"bodies": [{
+        "value": "<p>Mali cut ties.&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;</p>", "contentType": "text/html"}]}).encode(),
+    "charset": json.dumps(item("charset") | {"bodies": [{"value": "<p>Mali &amp; Ukraine</p>",
+                                                         "contentType": "text/html; charset=utf-8"}]}).encode(),
 }
 UNUSABLE = {
     b"{not json": "invalid JSON",
@@ -38,6 +54,15 @@ UNUSABLE = {
     b'{"uri": "bad-utf8 \xc3\x28"}': "invalid UTF-8",
     b'{"a":' * 50_000 + b"1" + b"}" * 50_000: "nested too deeply",
     json.dumps(item("huge", "Mali. " * 500_000)).encode(): "exceeds the limit",
+    json.dumps(item("uri-surrogate\ud800")).encode(): "lone surrogate (not encodable as UTF-8) in uri",
+    b'{"uri": "raw-surrogate", "headline": "Mali \xed\xa0\x80", "body": "x"}': "invalid UTF-8",
+    json.dumps(item("embargo-overflow", embargoed="9999-12-31T23:30:00-05:00")).encode(): "date out of range",
+    json.dumps(item("embargo-year-0", embargoed="0001-01-01T00:00:00+01:00")).encode(): "date out of range",
+    json.dumps(item("embargo-zone", embargoed="Mon, 30 Nov 2099 10:00:00 XYZT")).encode(): "unknown time zone",
+    json.dumps({"uri": "simple-typo", "headline": "Mali", "bdy": "lost"}).encode(): "unknown ninjs properties: bdy",
+    json.dumps({"uri": 12345, "headline": "Mali", "body": "x"}).encode(): "uri: Input should be a valid string",
+    json.dumps(item(" \t ")).encode(): "uri: String should match pattern",
+    json.dumps(item("long-version", version="9" * 5000)).encode(): "version: String should have at most 256",
 }
 
 
@@ -59,6 +84,17 @@ def test_hostile_lines_are_dead_lettered_or_enriched_and_the_command_exits_zero(
     assert articles["zone-abbrev"].published_at == "2024-08-04T16:00:00Z"
     assert articles["year-only"].published_at is None  # never 1970, never a guess
     assert articles["empty-body"].status == "no_text"
+    assert (articles["no-language"].language, articles["no-language"].status) == ("en", "enriched")
+    assert (articles["underscore-language"].language, articles["underscore-language"].status) == ("en", "enriched")
+    assert articles["surrogate-headline"].headline == "Mali cuts ties"
+    assert articles["simple-canceled"].status == "retracted"
+    held = articles["simple-embargoed"]
+    assert (held.status, held.embargoed) == ("embargoed", "2099-01-01T00:00:00Z")
+    assert articles["old-date"].published_at == "0999-05-01T00:00:00Z"
+    assert articles["far-date"].published_at is None
+    assert articles["nzdt"].published_at == "2026-11-29T21:00:00Z"
+    assert articles["double-encoded-script"].body == "Mali cut ties."
+    assert articles["charset"].body == "Mali & Ukraine"
 
     letters = [DeadLetter.model_validate_json(x) for x in dead.read_text().splitlines()]
     assert len(letters) == len(UNUSABLE)
@@ -67,3 +103,19 @@ def test_hostile_lines_are_dead_lettered_or_enriched_and_the_command_exits_zero(
         assert base64.b64decode(letter.original_base64) == raw
         assert letter.error_class and letter.source.topic == f"file:{src}"
     assert [x.source.offset for x in letters] == list(range(len(USABLE), len(lines)))
+
+
+def test_a_decode_that_fails_unexpectedly_is_dead_lettered_and_the_partition_flows_on():
+    def decode(raw: bytes) -> str:
+        if raw == b"bug":
+            raise OverflowError("date value out of range")
+        return raw.decode()
+
+    stage = Stage("entities", "in", "group", decode, lambda items: [[Output("out", None, i.encode(), i)] for i in items])
+    records = [(SourceCoordinates(topic="in", partition=0, offset=n), None, v) for n, v in enumerate([b"a", b"bug", b"b"])]
+    outputs = run_batch(stage, records, "dead")
+    assert [o.value for o in outputs if o.topic == "out"] == [b"a", b"b"]
+    [letter] = [DeadLetter.model_validate_json(o.value) for o in outputs if o.topic == "dead"]
+    assert letter.reason == "decode failed: date value out of range"
+    assert (letter.error_class, letter.source.offset, letter.stage) == ("OverflowError", 1, "entities")
+    assert base64.b64decode(letter.original_base64) == b"bug"

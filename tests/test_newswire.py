@@ -33,6 +33,8 @@ def test_version_order_is_numeric_and_leaves_free_text_unordered():
     assert version_order("1.10") > version_order("1.9")
     assert version_order(" 2 ") == (2,)
     assert version_order("draft") is None and version_order("2a") is None and version_order("") is None
+    assert version_order("9" * 5000) is None and version_order("1." * 16 + "1") is None  # absurd: unordered
+    assert version_order("9" * 18) == (10**18 - 1,) and version_order(".".join("1" * 16)) == (1,) * 16
 
 
 def test_version_memory_supersedes_only_strictly_older_versions_and_forgets_the_oldest_uri():
@@ -64,6 +66,34 @@ def test_versions_seen_before_a_restart_are_restored_from_raw_records():
     assert pipeline.prepare(item("urn:r", "3")).meta.status == "enriched"
 
 
+def test_restore_skips_records_that_were_dead_lettered_however_hostile():
+    pipeline = Pipeline(Settings())
+    for raw in (b'{"uri": "urn:d", "subjects": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+                b'{"uri": "urn:d", "version": "' + b"9" * 5000 + b'"}',
+                b'{"uri": "urn:d", "version": ' + b"9" * 5000 + b"}",
+                b'{"uri": "urn:d\\ud800", "version": 2}'):
+        remember_version(pipeline, raw)  # never raises: a restore must not stop the partition
+    assert pipeline.prepare(item("urn:d", "1")).meta.status == "enriched"
+
+
+@pytest.mark.parametrize("given,expected", [("en_US", "en"), ("EN-gb", "en"), (" en ", "en"), ("  ", "en"), (None, "en"),
+                                            ("de", "de")])
+def test_given_languages_are_normalised_and_short_english_flashes_stay_english(given, expected):
+    flash = NinjsItem(uri="urn:l", language=given, headlines=[NinjsText(value="Kenya Backs Plan")],
+                      bodies=[NinjsText(value="Kenya backs Ethiopia in Nairobi.")])  # py3langid alone: Kikuyu
+    meta = Pipeline(Settings()).prepare(flash).meta
+    assert (meta.language, meta.status) == (expected, "enriched" if expected == "en" else "unsupported_language")
+
+
+def test_confident_or_other_script_detection_is_kept_over_the_feed_language():
+    arabic = NinjsItem(uri="urn:ar", headlines=[NinjsText(value="كينيا تدعم خطة السد الإثيوبي")],
+                       bodies=[NinjsText(value="قال الرئيس الكيني ويليام روتو في نيروبي إن كينيا تدعم إثيوبيا.")])
+    french = NinjsItem(uri="urn:fr", headlines=[NinjsText(value="Le Kenya soutient le barrage")], bodies=[NinjsText(
+        value="Le président kényan a déclaré lundi à Nairobi que le Kenya soutenait l'Éthiopie face à l'Égypte.")])
+    pipeline = Pipeline(Settings())
+    assert [pipeline.prepare(i).meta.language for i in (arabic, french)] == ["ar", "fr"]
+
+
 def test_embargo_hold_parks_future_items_and_pass_keeps_the_embargo():
     future, past = stamp(timedelta(hours=2)), stamp(-timedelta(hours=2))
     held = Pipeline(Settings(embargo="hold"))
@@ -80,6 +110,25 @@ def test_embargo_dates_are_normalised_and_unreadable_ones_rejected():
     assert release_time(b"{broken") == 0.0
     with pytest.raises(Rejected, match="embargoed is not a date-time"):
         decode_ninjs(b'{"uri": "u", "embargoed": "2024"}', 10_000)
+
+
+@pytest.mark.parametrize("embargoed,expected", [
+    ("Mon, 30 Nov 2099 10:00:00 NZDT", "2099-11-29T21:00:00Z"),  # was read as 10:00 UTC: released 13 hours early
+    ("Mon, 30 Nov 2099 10:00:00 HST", "2099-11-30T20:00:00Z"),
+    ("Mon, 30 Nov 2099 10:00:00 ET", "2099-11-30T15:00:00Z"),
+])
+def test_embargoes_in_newswire_zones_are_read_in_that_zone(embargoed, expected):
+    assert decode_ninjs(json.dumps({"uri": "u", "embargoed": embargoed}).encode(), 10_000).embargoed == expected
+
+
+@pytest.mark.parametrize("embargoed,reason", [
+    ("Mon, 30 Nov 2099 10:00:00 XYZT", "unknown time zone"),
+    ("9999-12-31T23:30:00-05:00", "date out of range"),
+    ("0001-01-01T00:00:00+01:00", "date out of range"),
+])
+def test_embargoes_in_unknown_zones_or_out_of_range_are_dead_lettered_never_guessed(embargoed, reason):
+    with pytest.raises(Rejected, match=reason):
+        decode_ninjs(json.dumps({"uri": "u", "embargoed": embargoed}).encode(), 10_000)
 
 
 def test_enrich_command_marks_held_and_superseded_lines(tmp_path):

@@ -1,7 +1,10 @@
 import json
 
+import pytest
+
 from actorwire.ingest.readers import read_inputs
-from actorwire.decode import decode_ninjs
+from actorwire.decode import Rejected, decode_ninjs
+from actorwire.text import to_plain
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><language>en</language>
 <item><title>Mali severs ties with Ukraine</title><guid>urn:wire:1</guid>
@@ -42,3 +45,87 @@ def test_plain_text_article_and_directories(tmp_path):
     assert first.headlines[0].value == "Headline here" and first.version_created == "2025-09-27"
     assert first.bodies[0].value == "Body line one.\nBody line two."
     assert decode_ninjs(records[1].value, 10_000).uri == "urn:c"
+
+
+def test_lone_surrogates_reach_decode_instead_of_crashing_the_reader(tmp_path):
+    (tmp_path / "a.jsonl").write_bytes(b"\n".join([
+        b'{"uri":"c:sur\\ud800","headlines":[{"value":"Kenya Backs Plan"}]}',
+        b'{"uri":"c:simple","headline":"Kenya \\udc80Backs Plan","body":"x"}',
+        b'{"uri":"c:raw","headline":"Kenya \xed\xa0\x80Backs Plan","body":"x"}',  # CESU-8 bytes of U+D800
+    ]))
+    (tmp_path / "b.json").write_bytes(b'[{"uri":"c:json\\ud800","headline":"Kenya","body":"x"}]')
+    records = list(read_inputs([str(tmp_path)]))
+    assert [r.key for r in records] == [b"c:sur\\ud800", b"c:simple", None, b"c:json\\ud800"]
+    with pytest.raises(Rejected, match="lone surrogate .* in uri"):
+        decode_ninjs(records[0].value, 10_000)
+    assert decode_ninjs(records[1].value, 10_000).headlines[0].value == "Kenya Backs Plan"
+    with pytest.raises(Rejected, match="invalid UTF-8"):
+        decode_ninjs(records[2].value, 10_000)
+    assert records[2].value.startswith(b'{"uri":"c:raw"')  # passed on untouched
+    with pytest.raises(Rejected, match="lone surrogate .* in uri"):
+        decode_ninjs(records[3].value, 10_000)
+
+
+def test_simple_form_keeps_ninjs_properties_and_anything_else_passes_through_to_be_rejected(tmp_path):
+    kept = {"uri": "urn:s", "headline": "Kenya", "body": "Text", "pubStatus": "canceled", "version": "3",
+            "embargoed": "2099-01-01T00:00:00Z", "language": "en"}
+    odd = [
+        json.dumps({"uri": "urn:t", "headline": "Kenya", "bdy": "typo"}),
+        json.dumps({"uri": "urn:l", "headline": ["Kenya", 1], "body": {"text": "x"}}),
+        json.dumps({"uri": 12345, "headline": "Kenya", "body": "x"}),
+        '{"uri": "urn:n", "headline": NaN, "body": "x"}',
+        json.dumps({"uri": "urn:e", "headline": "Kenya", "published": 1700000000}),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join([json.dumps(kept), *odd]) + "\n")
+    records = list(read_inputs([str(path)]))
+    item = decode_ninjs(records[0].value, 10_000)
+    assert (item.pub_status, item.version, item.embargoed, item.language) == ("canceled", "3", "2099-01-01T00:00:00Z", "en")
+    assert [r.value.decode() for r in records[1:]] == odd
+    reasons = []
+    for record in records[1:]:
+        with pytest.raises(Rejected) as info:
+            decode_ninjs(record.value, 10_000)
+        reasons.append(info.value.reason)
+    assert "unknown ninjs properties: bdy, headline" in reasons[0]
+    assert "unknown ninjs properties: body, headline" in reasons[1]
+    assert "uri: Input should be a valid string" in reasons[2]
+    assert "invalid JSON: NaN" in reasons[3]
+    assert "unknown ninjs properties: headline, published" in reasons[4]
+
+
+def test_the_suffix_decides_the_format_not_a_leading_angle_bracket(tmp_path):
+    (tmp_path / "a.jsonl").write_text('<p>not json</p>\n{"uri":"lt:1","headline":"Kenya","body":"x"}\n')
+    (tmp_path / "b.txt").write_text("<<EMBARGOED UNTIL 1200 GMT>> Kenya Backs Plan\nBody.\n")
+    records = list(read_inputs([str(tmp_path)]))
+    assert records[0].value == b"<p>not json</p>"
+    with pytest.raises(Rejected, match="invalid JSON"):
+        decode_ninjs(records[0].value, 10_000)
+    assert decode_ninjs(records[1].value, 10_000).uri == "lt:1"
+    assert decode_ninjs(records[2].value, 10_000).headlines[0].value == "<<EMBARGOED UNTIL 1200 GMT>> Kenya Backs Plan"
+
+
+def test_a_broken_feed_without_entries_is_one_record_to_dead_letter(tmp_path):
+    path = tmp_path / "broken.rss"
+    path.write_bytes(b"<rss><channel><item><title>Broken")
+    records = list(read_inputs([str(path)]))
+    assert [(r.key, r.value, r.source.offset) for r in records] == [(None, path.read_bytes(), 0)]
+    with pytest.raises(Rejected):
+        decode_ninjs(records[0].value, 10_000)
+
+
+def test_rss_titles_keep_their_html_type(tmp_path):
+    path = tmp_path / "feed.rss"
+    path.write_bytes(b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Kenya &amp;amp; Ethiopia &lt;b&gt;agree&lt;/b&gt;</title><guid>rss:1</guid><description>x</description></item>
+</channel></rss>""")
+    item = decode_ninjs(next(read_inputs([str(path)])).value, 10_000)
+    assert item.headlines[0].content_type == "text/html"
+    assert to_plain(item.headlines[0].value, item.headlines[0].content_type) == "Kenya & Ethiopia agree"
+
+
+def test_plain_text_article_with_a_byte_order_mark_keeps_its_date(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbfdate 2026-11-30 Kenya Backs Plan\r\n\r\nBody.\r\n")
+    item = decode_ninjs(next(read_inputs([str(path)])).value, 10_000)
+    assert (item.headlines[0].value, item.version_created) == ("Kenya Backs Plan", "2026-11-30")

@@ -43,3 +43,48 @@ def test_dates_without_a_day_are_rejected_never_guessed(value):
 def test_parsed_dates_are_aware_utc():
     assert parse_date("2024-05-01 12:00").tzinfo is not None
     assert parse_date("2024-05-01 12:00") == datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+
+
+def test_markup_revealed_by_the_second_unescape_is_dropped_and_cdata_kept():
+    assert html_to_text("<p>Kenya backs Ethiopia.&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;</p>") == \
+        "Kenya backs Ethiopia."
+    assert html_to_text("<p>Kenya &amp;lt;b&amp;gt;agrees&amp;lt;/b&amp;gt; &amp;amp;amp; Egypt</p>") == "Kenya agrees & Egypt"
+    assert html_to_text("<p>Kenya backs Ethiopia.</p><p><![CDATA[Egypt criticised the plan.]]></p>") == \
+        "Kenya backs Ethiopia.\n\nEgypt criticised the plan."
+    assert html_to_text("<p>5 &amp;lt; 6</p>") == "5 < 6"  # a lone "<" is text, not markup
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("Mon, 30 Nov 2026 10:00:00 NZDT", "2026-11-29T21:00:00Z"),
+    ("Mon, 01 Jun 2026 10:00:00 NZST", "2026-05-31T22:00:00Z"),
+    ("30 Nov 2026 10:00 HST", "2026-11-30T20:00:00Z"),
+    ("30 Nov 2026 10:00 AKST", "2026-11-30T19:00:00Z"),
+    ("30 Nov 2026 10:00 EAT", "2026-11-30T07:00:00Z"),
+    ("30 Nov 2026 10:00 ET", "2026-11-30T15:00:00Z"),  # ET/PT follow the date's daylight saving
+    ("1 Jul 2026 10:00 ET", "2026-07-01T14:00:00Z"),
+    ("1 Jul 2026 10:00 PT", "2026-07-01T17:00:00Z"),
+    ("0999-05-01T00:00:00Z", "0999-05-01T00:00:00Z"),  # four-digit years, never "999-05-01"
+])
+def test_newswire_zones_and_early_years(value, expected):
+    assert rfc3339(parse_date(value)) == expected
+
+
+@pytest.mark.parametrize("value,reason", [
+    ("Mon, 30 Nov 2099 10:00:00 XST", "unknown time zone"),  # never read as UTC (an embargo released early)
+    ("Mon, 30 Nov 2099 10:00:00 AST", "unknown time zone"),  # Arabia or Atlantic: ambiguous, not listed
+    ("9999-12-31T23:30:00-05:00", "date out of range"),  # past year 9999 once in UTC
+    ("0001-01-01T00:00:00+01:00", "date out of range"),
+    ("Fri, 31 Dec 9999 23:00:00 EST", "date out of range"),
+])
+def test_unknown_zones_and_out_of_range_dates_raise_value_error(value, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_date(value)
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("Mon, 30 Nov 2026 10:00:00 GMT+0200", "2026-11-30T08:00:00Z"),  # dateutil alone: POSIX sign, 12:00Z
+    ("Mon, 30 Nov 2026 10:00:00 UTC-5", "2026-11-30T15:00:00Z"),
+    ("1 May 2024 10:00 +02:00 (CEST)", "2024-05-01T08:00:00Z"),
+])
+def test_gmt_plus_offsets_keep_their_sign(value, expected):
+    assert rfc3339(parse_date(value)) == expected

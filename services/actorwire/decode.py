@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from pydantic import ValidationError
 
@@ -13,6 +14,7 @@ class Rejected(Exception):
     """An input that can never be processed; it goes to the dead-letter topic with ``reason``."""
 
     def __init__(self, reason: str, error_class: str):
+        reason = reason.encode("utf-8", "backslashreplace").decode("utf-8")  # a dead letter is UTF-8 JSON
         super().__init__(reason)
         self.reason = reason
         self.error_class = error_class
@@ -22,12 +24,53 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a "\\ud800" escape in the JSON text
+
+
+def _holds_surrogate(value) -> bool:
+    """Whether parsed JSON ``value`` holds a lone surrogate in a string or a key (iterative: any depth)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+    return False
+
+
+def _lone_surrogate_at(obj: dict) -> str | None:
+    """The first property of ``obj`` holding a lone surrogate (which no UTF-8 output can carry),
+    outside the ``value`` of headlines and bodies (text, where :class:`~actorwire.messages.NinjsText`
+    drops them); ``None`` when there is none."""
+    for key, value in obj.items():
+        if _holds_surrogate(key):
+            return "a property name"
+        if key in ("headlines", "bodies") and isinstance(value, list):
+            for n, text in enumerate(value):
+                if isinstance(text, dict):
+                    text = {k: v for k, v in text.items() if k != "value" or not isinstance(v, str)}
+                if _holds_surrogate(text):
+                    return f"{key}.{n}"
+        elif _holds_surrogate(value):
+            return key
+    return None
+
+
 def decode_ninjs(raw: bytes, max_bytes: int) -> NinjsItem:
     """Parse and validate one ``news.raw`` message.
 
     Raises :class:`Rejected` for: size over ``max_bytes``, invalid UTF-8, invalid JSON (NaN and
-    Infinity included), nesting too deep to parse, JSON that is not an object, and ninjs validation
-    errors (wrong types, unknown properties, missing ``uri``). A leading byte-order mark is allowed.
+    Infinity included), nesting too deep to parse, JSON that is not an object, a lone surrogate
+    escape (``"\\ud800"``) anywhere but in headline and body text (``uri``, ``version``,
+    ``language``...: no UTF-8 output could carry it), and ninjs validation errors (wrong types,
+    unknown properties, missing ``uri``); any other error while validating is a rejection too, never
+    an exception of another type. A leading byte-order mark is allowed.
     """
     if len(raw) > max_bytes:
         raise Rejected(f"message of {len(raw)} bytes exceeds the limit of {max_bytes} bytes", "MessageTooLarge")
@@ -43,8 +86,13 @@ def decode_ninjs(raw: bytes, max_bytes: int) -> NinjsItem:
         raise Rejected(f"invalid JSON: {exc}", type(exc).__name__) from None
     if not isinstance(obj, dict):
         raise Rejected(f"expected a JSON object (ninjs item), got {type(obj).__name__}", "TypeError")
+    where = _lone_surrogate_at(obj) if _SURROGATE_ESCAPE.search(text) else None
+    if where is not None:
+        raise Rejected(f"lone surrogate (not encodable as UTF-8) in {where}", "UnicodeEncodeError")
     try:
         return NinjsItem.model_validate(obj)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'item'}: {e['msg']}" for e in exc.errors()[:5])
         raise Rejected(f"not a valid ninjs item: {problems}", "ValidationError") from None
+    except Exception as exc:  # noqa: BLE001 - a validator bug must reject one item, never stop a partition
+        raise Rejected(f"not a valid ninjs item: {exc}"[:2000], type(exc).__name__) from None

@@ -38,12 +38,15 @@ NINJS_PROPERTIES = frozenset(
 )
 
 
-_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+# at most 16 parts of at most 18 digits: int() stays cheap and far below Python's 4300-digit limit
+_VERSION = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,18}){0,15}")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def version_order(version: str) -> tuple[int, ...] | None:
     """Sort key of a ninjs ``version``: ``"3"`` → ``(3,)``, ``"1.10"`` → ``(1, 10)``; ``None`` for
-    versions that are not dotted integers (the pipeline never supersedes those)."""
+    versions that are not dotted integers (the pipeline never supersedes those), absurd ones
+    included (more than 16 parts or 18 digits a part)."""
     text = version.strip()
     return tuple(int(part) for part in text.split(".")) if _VERSION.fullmatch(text) else None
 
@@ -53,7 +56,12 @@ class _Strict(BaseModel):
 
 
 class NinjsText(_Strict):
-    """One ninjs headline or body: ``value`` in ``contentType`` text/plain or text/html."""
+    """One ninjs headline or body: ``value`` in ``contentType`` text/plain or text/html.
+
+    Media-type parameters are ignored (``text/html; charset=utf-8`` is text/html). Lone surrogates
+    (``"\\ud800"`` escapes, which no UTF-8 output can carry) are dropped from ``value``, as
+    :func:`~actorwire.text.clean_plain` drops them.
+    """
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
@@ -61,19 +69,30 @@ class NinjsText(_Strict):
     content_type: Literal["text/plain", "text/html"] = Field("text/plain", alias="contentType")
     role: str | None = None
 
+    @field_validator("value")
+    @classmethod
+    def _no_lone_surrogates(cls, value: str) -> str:
+        return _SURROGATES.sub("", value)
+
+    @field_validator("content_type", mode="before")
+    @classmethod
+    def _media_type(cls, value: Any) -> Any:
+        return value.split(";", 1)[0].strip().lower() if isinstance(value, str) else value
+
 
 class NinjsItem(BaseModel):
     """A news item as published to ``news.raw`` (IPTC ninjs 3.x subset the pipeline reads).
 
     Unknown top-level keys raise ``ValueError`` (reported as a dead letter), known but unused
-    ninjs properties are kept in ``extra``. ``version`` is a string in ninjs; integers are accepted.
-    ``embargoed`` is normalised to RFC 3339 UTC; one that is not a date-time raises ``ValueError``.
+    ninjs properties are kept in ``extra``. ``uri`` must hold a non-space character. ``version`` is
+    a string in ninjs (at most 256 characters); integers are accepted. ``embargoed`` is normalised
+    to RFC 3339 UTC; one that is not a date-time raises ``ValueError``.
     """
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    uri: str = Field(min_length=1, max_length=2048)
-    version: str = "1"
+    uri: str = Field(min_length=1, max_length=2048, pattern=r"\S")
+    version: str = Field("1", max_length=256)
     version_created: str | None = Field(None, alias="versionCreated")
     first_created: str | None = Field(None, alias="firstCreated")
     embargoed: str | None = None

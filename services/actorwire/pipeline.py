@@ -11,7 +11,7 @@ worker parks the item on ``topics.embargoed`` until its time, see :mod:`actorwir
 older version of a uri arriving after a newer one → status ``superseded`` with ``superseded_by``
 (versions compared by :func:`~actorwire.messages.version_order`). None of these is analysed.
 ``entities``  NER (``ner_model``: ``minilm`` | ``spacy``) → actor resolution          → EntityStage
-``enrich``    target sentiment (``sentiment_model``), quotes, stance, tone           → EnrichedArticle
+``enrich``    target sentiment (``sentiment_model``), quotes, stance, tone (VADER)   → EnrichedArticle
 
 Model calls are batched per article (see :meth:`Pipeline.entities`) and CPU-bound: callers run them
 off the event loop.
@@ -19,10 +19,11 @@ off the event loop.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cache, cached_property
 
 from actorwire.messages import (ActorEvent, ArticleMeta, ArticleText, EnrichedArticle, EntityStage, Mention,
                                 ModelInfo, NinjsItem, Span, version_order)
@@ -54,10 +55,42 @@ def _spacy_ner(settings: Settings):
     return SpacyNer()
 
 
+@register(SENTIMENT_MODELS, "minilm")
+def _minilm_tsc(settings: Settings):
+    from actorwire.sentiment.tsc import TransformerTargetSentiment
+    return TransformerTargetSentiment(runtime=settings.inference, cache_dir=settings.model_cache_dir,
+                                      threads=settings.worker.torch_threads)
+
+
 @register(SENTIMENT_MODELS, "vader")
 def _vader(settings: Settings):
     from actorwire.sentiment.targets import VaderSentiment
     return VaderSentiment()
+
+
+# Language identification (py3langid with normalised probabilities) of items without ``language``.
+# A wire flash of a few words is often misread (short English as Kikuyu or Nigerian Pidgin), so a
+# best guess below LANGUAGE_CONFIDENCE is not trusted: the item is taken to be in the feed's language,
+# the first of ``settings.languages``, unless the model gives that language almost no chance (below
+# LANGUAGE_FLOOR: a text in another script, such as Arabic, keeps its own language).
+LANGUAGE_CONFIDENCE = 0.8
+LANGUAGE_FLOOR = 0.001
+
+
+@cache
+def _language_identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str, default: str | None) -> str:
+    """ISO 639 code of ``text``; ``default`` (the feed's language) when the best guess is unsure."""
+    ranked = _language_identifier().rank(text)
+    best, confidence = ranked[0]
+    if confidence >= LANGUAGE_CONFIDENCE or default is None or dict(ranked).get(default, 0.0) < LANGUAGE_FLOOR:
+        return best
+    return default
 
 
 class VersionMemory:
@@ -105,6 +138,11 @@ class Pipeline:
         return SENTIMENT_MODELS[self.settings.sentiment_model](self.settings)
 
     @cached_property
+    def tone_model(self):
+        """Article tone is a lexicon figure like GDELT's tone, whatever scores the actors: VADER."""
+        return self.sentiment if self.settings.sentiment_model == "vader" else SENTIMENT_MODELS["vader"](self.settings)
+
+    @cached_property
     def _sentencizer(self):
         import spacy
 
@@ -118,6 +156,7 @@ class Pipeline:
             self.ner.predict(["Warm-up in Paris."])
         else:
             self.sentiment.predict([])
+            self.tone_model.predict([])
 
     # -- prepare -------------------------------------------------------------------------------
     def prepare(self, item: NinjsItem) -> EntityStage:
@@ -137,7 +176,8 @@ class Pipeline:
                     break
                 except ValueError:
                     continue
-        language = (item.language or "").split("-")[0].lower() or None
+        # "EN-gb", "en_US" → "en"; blank → detected
+        language = re.split(r"[-_]", (item.language or "").strip(), maxsplit=1)[0].lower() or None
         # every version counts for supersession, held ones too: the rebuild after a restart
         # (entities.worker.remember_version) cannot tell which were held
         if superseded_by := self.versions.observe(item.uri, item.version):
@@ -151,9 +191,7 @@ class Pipeline:
             status = "no_text"
         else:
             if language is None:
-                import py3langid
-
-                language = py3langid.classify(f"{headline}\n{body[:2000]}")[0]
+                language = detect_language(f"{headline}\n{body[:2000]}", next(iter(self.settings.languages), None))
             status = "enriched" if language in self.settings.languages else "unsupported_language"
         meta = ArticleMeta(article_id=item.uri, version=item.version, published_at=published, language=language,
                            status=status, pipeline_version=PIPELINE_VERSION, embargoed=item.embargoed,
@@ -216,10 +254,11 @@ class Pipeline:
             actors, stances, quotes, tone, models = stage.actors, [], [], None, list(stage.models)
             if stage.meta.status == "enriched":
                 actors = actor_sentiments(self.sentiment, texts, stage.sentences, stage.mentions, stage.actors)
-                tone = article_tone(self.sentiment, stage.text.body, stage.sentences)
+                tone = article_tone(self.tone_model, stage.text.body, stage.sentences)
                 quotes = find_quotes(stage.text.body, stage.mentions, actors)
                 stances = find_stances(texts, stage.sentences, stage.mentions)
-                models.append(ModelInfo(name=self.sentiment.name, version=self.sentiment.version))
+                models += [ModelInfo(name=m.name, version=m.version)
+                           for m in dict.fromkeys([self.sentiment, self.tone_model])]
             out.append(EnrichedArticle(
                 **stage.meta.model_dump(), models=models, headline=stage.text.headline, body=stage.text.body,
                 tone=tone, mentions=stage.mentions, actors=actors, stances=stances, quotes=quotes))

@@ -107,6 +107,10 @@ def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | N
             decoded.append((i, stage.decode(value)))
         except Rejected as exc:
             reject(i, exc.reason, exc.error_class)
+        except Exception as exc:  # noqa: BLE001 - a decode bug must dead-letter the record, never stop a partition
+            reason = f"decode failed: {exc}"[:2000].encode("utf-8", "backslashreplace").decode("utf-8")
+            reject(i, reason, type(exc).__name__)
+            log.error("dead-lettered %s: %s", records[i][0], traceback.format_exc(limit=3))
     if not decoded:
         return outputs
     try:

@@ -15,14 +15,15 @@ from actorwire.streaming import Output, Stage
 
 def remember_version(pipeline: Pipeline, raw: bytes) -> None:
     """Feed one already-processed ``news.raw`` record to the pipeline's version memory (records
-    that do not decode were dead-lettered then and are skipped now)."""
+    that do not decode were dead-lettered then and are skipped now: this never raises for a record,
+    however deep, long or malformed)."""
     try:
         obj = json.loads(raw.decode("utf-8").removeprefix("\ufeff"))
         uri, version = obj["uri"], obj.get("version", "1")
-    except (ValueError, TypeError, KeyError, AttributeError):
+        if isinstance(uri, str) and isinstance(version, (str, int)) and not isinstance(version, bool):
+            pipeline.versions.observe(uri, str(version))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return
-    if isinstance(uri, str) and isinstance(version, (str, int)) and not isinstance(version, bool):
-        pipeline.versions.observe(uri, str(version))
 
 
 def entity_stage(settings: Settings, pipeline: Pipeline) -> Stage:

@@ -3,11 +3,16 @@
 Accepted inputs (a path, a directory of them, or ``-`` for standard input):
 
 * ``.jsonl`` / ``.ndjson`` / ``-``: one JSON object per line, ninjs 3.x or the simple article form
-  ``{"uri", "headline", "body", "published", "language"}``;
+  (see :func:`simple_to_ninjs`);
 * ``.json``: one object or an array of them;
-* ``.xml`` / ``.rss`` / ``.atom`` (or any file starting with ``<``): RSS or Atom, read by feedparser;
-* ``.txt``: one plain-text article, first non-empty line the headline (a leading
-  ``date YYYY-MM-DD`` is taken as the publication date).
+* ``.xml`` / ``.rss`` / ``.atom``: RSS or Atom, read by feedparser;
+* ``.txt``: one plain-text article (UTF-8, a byte-order mark allowed), first non-empty line the
+  headline (a leading ``date YYYY-MM-DD`` is taken as the publication date);
+* any other suffix: a feed when the file starts with ``<``, JSON lines otherwise.
+
+The suffix decides, never the content: a ``.jsonl`` whose first line is ``<p>`` is still JSON lines
+(that line is dead-lettered). A malformed feed (feedparser's ``bozo``) without any entry text becomes
+one record of the file's bytes, so it is dead-lettered rather than silently dropped.
 
 Every record keeps its original bytes and where it came from, so a rejected line can be
 dead-lettered exactly as it was read.
@@ -22,7 +27,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from actorwire.messages import SourceCoordinates
+from actorwire.messages import NINJS_PROPERTIES, SourceCoordinates
+
+_NOT_FEEDS = (".jsonl", ".ndjson", ".json", ".txt")  # read as such whatever their first byte
 
 
 @dataclass(frozen=True)
@@ -34,56 +41,104 @@ class RawRecord:
     source: SourceCoordinates
 
 
+def _dumps(obj) -> bytes:
+    """JSON as UTF-8; a string holding a lone surrogate (which UTF-8 cannot carry) is written as an
+    ASCII escape instead, so that :func:`~actorwire.decode.decode_ninjs` sees it and decides."""
+    try:
+        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj).encode("ascii")
+
+
+def _key(uri: str) -> bytes:
+    """A record key from a uri; a lone surrogate is kept as a ``\\udXXX`` escape."""
+    return uri.encode("utf-8", "backslashreplace")
+
+
 def _ninjs(uri: str, headline: str, body: str, published: str | None = None, language: str | None = None,
-           content_type: str = "text/plain") -> bytes:
+           content_type: str = "text/plain", headline_type: str = "text/plain") -> bytes:
     item = {"uri": uri, "version": "1", "pubStatus": "usable",
-            "headlines": [{"value": headline, "contentType": "text/plain"}],
+            "headlines": [{"value": headline, "contentType": headline_type}],
             "bodies": [{"value": body, "contentType": content_type}]}
     if published:
         item["versionCreated"] = published
     if language:
         item["language"] = language
-    return json.dumps(item, ensure_ascii=False).encode()
+    return _dumps(item)
 
 
-def simple_to_ninjs(obj: dict) -> dict:
-    """The simple article form (``uri``, ``headline``, ``body``, ``published``, ``language``) as ninjs."""
-    return json.loads(_ninjs(str(obj.get("uri") or obj.get("id") or ""), str(obj.get("headline") or ""),
-                             str(obj.get("body") or ""), obj.get("published"), obj.get("language")))
+SIMPLE_KEYS = frozenset({"uri", "id", "headline", "body", "published", "language"})
+_CARRIED = NINJS_PROPERTIES - {"headlines", "bodies", "uri", "language"}
+
+
+def simple_to_ninjs(obj: dict) -> dict | None:
+    """The simple article form as ninjs, or ``None`` when ``obj`` is not in that form.
+
+    The simple form has ``headline`` and/or ``body`` (text/plain), ``uri`` (or ``id``),
+    ``published`` (→ ``versionCreated``) and ``language``, each a string or null; any other ninjs
+    property (``pubStatus``, ``embargoed``, ``version``, ``firstCreated``...) is carried over as it
+    is. Anything else (a value of another type, an unknown key such as a typo, ``headlines`` or
+    ``bodies``, ``published`` next to ``versionCreated``) is not the simple form: the caller passes
+    it on untouched, and :func:`~actorwire.decode.decode_ninjs` rejects it with its reason, rather
+    than a typo losing the body or ``["Kenya", 1]`` becoming a headline.
+    """
+    if "headline" not in obj and "body" not in obj:
+        return None
+    if not set(obj) <= SIMPLE_KEYS | _CARRIED or ("published" in obj and "versionCreated" in obj):
+        return None
+    if any(obj.get(k) is not None and not isinstance(obj[k], str) for k in SIMPLE_KEYS):
+        return None
+    uri = obj.get("uri") if obj.get("uri") is not None else obj.get("id")
+    item = {"uri": uri} if uri is not None else {}  # no uri: rejected as "uri: Field required"
+    item |= {k: v for k, v in obj.items() if k in _CARRIED}
+    item.setdefault("version", "1")
+    item.setdefault("pubStatus", "usable")
+    item["headlines"] = [{"value": obj.get("headline") or "", "contentType": "text/plain"}]
+    item["bodies"] = [{"value": obj.get("body") or "", "contentType": "text/plain"}]
+    if obj.get("published"):
+        item["versionCreated"] = obj["published"]
+    if obj.get("language"):
+        item["language"] = obj["language"]
+    return item
 
 
 def _line_record(line: bytes, origin: str, offset: int) -> RawRecord:
     """A JSONL line: simple article objects become ninjs; anything else passes through untouched."""
     key = None
     try:
-        obj = json.loads(line)
+        obj = json.loads(line.decode("utf-8-sig"))  # strict: json.loads(bytes) lets CESU surrogates in
     except (ValueError, RecursionError):
         obj = None
     if isinstance(obj, dict):
-        if ("headline" in obj or "body" in obj) and "headlines" not in obj and "bodies" not in obj:
-            line = json.dumps(simple_to_ninjs(obj), ensure_ascii=False).encode()
-            obj = json.loads(line)
+        if (converted := simple_to_ninjs(obj)) is not None:
+            line, obj = _dumps(converted), converted
         if isinstance(obj.get("uri"), str):
-            key = obj["uri"].encode()
+            key = _key(obj["uri"])
     return RawRecord(key, line, SourceCoordinates(topic=origin, partition=0, offset=offset))
 
 
 def _feed_records(data: bytes, origin: str) -> Iterator[RawRecord]:
+    """Entries of an RSS/Atom feed; a malformed feed without any entry text is one record of its bytes."""
     import feedparser
 
     feed = feedparser.parse(data)
+    if feed.bozo and not any(e.get("title") or e.get("summary") or e.get("content") for e in feed.entries):
+        yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0))
+        return
     for n, entry in enumerate(feed.entries):
         content = entry.get("content") or []
         body = content[0].get("value") if content else entry.get("summary", "")
         ctype = (content[0].get("type") if content else entry.get("summary_detail", {}).get("type")) or "text/html"
+        title_type = entry.get("title_detail", {}).get("type") or "text/plain"
         uri = entry.get("id") or entry.get("link") or f"{origin}#{n}"
         value = _ninjs(uri, entry.get("title", ""), body, entry.get("published") or entry.get("updated"),
-                       feed.feed.get("language"), "text/html" if "html" in ctype else "text/plain")
-        yield RawRecord(uri.encode(), value, SourceCoordinates(topic=origin, partition=0, offset=n))
+                       feed.feed.get("language"), "text/html" if "html" in ctype else "text/plain",
+                       "text/html" if "html" in title_type else "text/plain")
+        yield RawRecord(_key(uri), value, SourceCoordinates(topic=origin, partition=0, offset=n))
 
 
 def _text_record(path: Path) -> RawRecord:
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
     lines = text.lstrip().split("\n", 1)
     headline, body = lines[0].strip(), (lines[1] if len(lines) > 1 else "").strip()
     published = None
@@ -91,7 +146,7 @@ def _text_record(path: Path) -> RawRecord:
     if match:
         published, headline = match.group(1), match.group(2)
     uri = path.resolve().as_uri()
-    return RawRecord(uri.encode(), _ninjs(uri, headline, body, published),
+    return RawRecord(_key(uri), _ninjs(uri, headline, body, published),
                      SourceCoordinates(topic=f"file:{path}", partition=0, offset=0))
 
 
@@ -112,18 +167,18 @@ def read_path(path: str) -> Iterator[RawRecord]:
     data = p.read_bytes()
     suffix = p.suffix.lower()
     origin = f"file:{p}"
-    if suffix in (".xml", ".rss", ".atom") or data.lstrip().startswith(b"<"):
+    if suffix in (".xml", ".rss", ".atom") or (suffix not in _NOT_FEEDS and data.lstrip().startswith(b"<")):
         yield from _feed_records(data, origin)
     elif suffix == ".json":
         try:
-            obj = json.loads(data)
+            obj = json.loads(data.decode("utf-8-sig"))
         except (ValueError, RecursionError):
             obj = None
         items = obj if isinstance(obj, list) else [obj]
         if obj is None:
             yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0))
         for n, item in enumerate(items if obj is not None else []):
-            yield _line_record(json.dumps(item, ensure_ascii=False).encode(), origin, n)
+            yield _line_record(_dumps(item), origin, n)
     elif suffix == ".txt":
         yield _text_record(p)
     else:
