@@ -62,8 +62,12 @@ def worker(name: str) -> None:
     # replaces this with its graceful stop
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     from actorwire.service import run_worker
+    from actorwire.streaming import SystemicFailure
 
-    run_worker(name, get_settings())
+    try:
+        run_worker(name, get_settings())
+    except SystemicFailure as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()

@@ -73,6 +73,9 @@ class WorkerSettings(BaseModel):
     batch_timeout_ms: int = Field(200, ge=1, description="longest wait to fill a batch")
     torch_threads: int = Field(2, ge=1, description="torch intra-op threads per worker process")
     max_message_bytes: int = Field(2_000_000, ge=1024, description="larger inputs are dead-lettered")
+    max_consecutive_failures: int = Field(
+        50, ge=0, description="records failing in processing in a row (none succeeding) after which the worker "
+                              "stops instead of dead-lettering the stream; 0 never stops")
     shutdown_timeout_s: float = Field(
         20.0, gt=0, description="seconds allowed to close the Kafka clients on SIGTERM, after the batch in flight")
     http_host: str = Field("0.0.0.0", description="address of the /healthz, /readyz and /metrics server")

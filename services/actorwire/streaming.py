@@ -44,12 +44,14 @@ log = logging.getLogger("actorwire.streaming")
 @dataclass(frozen=True)
 class Output:
     """One record to publish: topic, key, JSON value (``None``: a tombstone for a compacted topic)
-    and the id a consumer deduplicates on."""
+    and the id a consumer deduplicates on. ``processing_failed`` marks the dead letter of a record
+    that decoded but failed in ``Stage.process`` on its own."""
 
     topic: str
     key: bytes | None
     value: bytes | None
     record_id: str
+    processing_failed: bool = False
 
 
 def dead_letter(reason: str, error_class: str, stage: str, source: SourceCoordinates, key: bytes | None,
@@ -96,11 +98,11 @@ def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | N
             if on_inference is not None:
                 on_inference(time.perf_counter() - started)
 
-    def reject(i: int, reason: str, error_class: str) -> None:
+    def reject(i: int, reason: str, error_class: str, processing: bool = False) -> None:
         source, key, value = records[i]
         letter = dead_letter(reason, error_class, stage.name, source, key, value)
         outputs.append(Output(deadletter_topic, key, letter.model_dump_json().encode(),
-                              f"deadletter|{source.topic}|{source.partition}|{source.offset}"))
+                              f"deadletter|{source.topic}|{source.partition}|{source.offset}", processing))
 
     for i, (_, _, value) in enumerate(records):
         try:
@@ -122,7 +124,7 @@ def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | N
             try:
                 results.extend(process([item]))
             except Exception as exc:  # noqa: BLE001 - a poison record, not a transient fault
-                reject(i, f"processing failed: {exc}"[:2000], type(exc).__name__)
+                reject(i, f"processing failed: {exc}"[:2000], type(exc).__name__, processing=True)
                 log.error("dead-lettered %s: %s", records[i][0], traceback.format_exc(limit=3))
                 results.append([])
     for produced in results:
@@ -153,6 +155,10 @@ class _Rebalance(ConsumerRebalanceListener):
                 await self.worker._restore(self.consumer, assigned)
 
 
+class SystemicFailure(RuntimeError):
+    """Every record fails in processing: the fault is the worker's, not the input's."""
+
+
 class StreamWorker:
     """Runs one :class:`Stage` as a consumer-group member until :meth:`stop` or SIGTERM/SIGINT.
 
@@ -161,6 +167,12 @@ class StreamWorker:
 
     ``telemetry`` (metrics and probe state, see :mod:`actorwire.health`) is updated as batches are
     committed; a private one is created when none is given.
+
+    A fault of the worker rather than of its input (a broken model file, a missing library) makes
+    every record fail in ``process``. Dead-lettering them all would empty the stream into the
+    dead-letter topic, so once ``worker.max_consecutive_failures`` records in a row failed that way
+    (and none succeeded), :meth:`run` raises :class:`SystemicFailure` before publishing or
+    committing that batch: the process exits non-zero and the records wait in the partition.
     """
 
     def __init__(self, stage: Stage, settings: Settings, telemetry: Telemetry | None = None):
@@ -171,6 +183,7 @@ class StreamWorker:
         self._publishing: asyncio.Future | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage.name}-inference")
         self.processed = 0
+        self.consecutive_failures = 0
         self.last_progress = time.monotonic()
         self.assigned: set[TopicPartition] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -232,6 +245,7 @@ class StreamWorker:
                 async with self._in_flight:
                     outputs = await loop.run_in_executor(self._executor, run_batch, self.stage, inputs,
                                                          self.settings.topics.deadletter, metrics.observe_inference)
+                    self._check_systemic(len(inputs), outputs)
                     self._publishing = asyncio.ensure_future(
                         self._retry("publish", lambda: self._publish(producer, outputs)))
                     try:
@@ -259,6 +273,19 @@ class StreamWorker:
                     log.warning("%s: %s did not stop cleanly", self.stage.name, type(client).__name__, exc_info=True)
             self._executor.shutdown(wait=False, cancel_futures=True)
             log.info("%s: stopped after %d records", self.stage.name, self.processed)
+
+    def _check_systemic(self, records: int, outputs: Sequence[Output]) -> None:
+        """Count records failing in ``process``; raise :class:`SystemicFailure` past the limit."""
+        failed = sum(out.processing_failed for out in outputs)
+        rejected = sum(out.topic == self.settings.topics.deadletter and not out.processing_failed for out in outputs)
+        if failed and failed == records - rejected:
+            self.consecutive_failures += failed
+        elif failed < records - rejected:
+            self.consecutive_failures = 0
+        limit = self.settings.worker.max_consecutive_failures
+        if limit and self.consecutive_failures >= limit:
+            raise SystemicFailure(f"{self.stage.name}: the last {self.consecutive_failures} records all failed in "
+                                  "processing; stopping without committing (a fault of the worker, not of its input)")
 
     async def _retry(self, operation: str, call) -> bool:
         """Await ``call()`` until it succeeds, retrying transient broker errors with exponential
