@@ -26,3 +26,19 @@ def test_long_context_is_trimmed_around_the_target():
     ids, mask, _, marker_pos, target_mask = encode_targets(tokenizer, [TargetInContext(text, start, start + 7)])
     assert int(mask[0].sum()) <= 160 + 4
     assert tokenizer.convert_ids_to_tokens(ids[0][target_mask[0] == 1].tolist()) == ["ukraine"]
+
+
+def test_the_packaged_model_reads_how_each_marked_target_is_portrayed():
+    from actorwire.sentiment.tsc import TransformerTargetSentiment
+
+    model = TransformerTargetSentiment()
+    text = ("Critics accused Mark Ellison of lying to parliament, while voters praised Claire Tremblay "
+            "as an honest and effective leader. The committee meets on Tuesday in Ottawa.")
+    targets = ["Mark Ellison", "Claire Tremblay", "Ottawa"]
+    items = [TargetInContext(text, text.index(t), text.index(t) + len(t)) for t in targets]
+    labels = [max(range(3), key=p.__getitem__) for p in model.predict(items)]
+    assert labels == [0, 2, 1]  # negative, positive, neutral
+    # ONNX Runtime int8 (the default) and PyTorch agree on the distributions
+    exact = TransformerTargetSentiment(runtime="torch").predict(items)
+    for fast, slow in zip(model.predict(items), exact):
+        assert max(abs(a - b) for a, b in zip(fast, slow)) < 0.1

@@ -58,7 +58,7 @@ def _spacy_ner(settings: Settings):
 @register(SENTIMENT_MODELS, "minilm")
 def _minilm_tsc(settings: Settings):
     from actorwire.sentiment.tsc import TransformerTargetSentiment
-    return TransformerTargetSentiment(runtime=settings.inference, cache_dir=settings.model_cache_dir,
+    return TransformerTargetSentiment(runtime=settings.sentiment_inference, cache_dir=settings.model_cache_dir,
                                       threads=settings.worker.torch_threads)
 
 

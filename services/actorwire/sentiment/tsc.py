@@ -75,10 +75,10 @@ def encode_targets(tokenizer, items: Sequence[TargetInContext]):
 
 class TransformerTargetSentiment:
     """The packaged NewsMTSC model (``actorwire train tsc``); see :mod:`actorwire.sentiment.targets`
-    for how mention scores become actor sentiment. ``runtime``: ``onnx-int8`` (default), ``onnx`` or ``torch``
+    for how mention scores become actor sentiment. ``runtime``: ``onnx`` (default; int8 weights lose 1.0 point of test-rw F1 here), ``onnx-int8`` or ``torch``
     (:mod:`actorwire.runtime`). Raises ``FileNotFoundError`` when missing."""
 
-    def __init__(self, model_dir: Path = TSC_MODEL_DIR, batch_size: int = 64, runtime: str = "onnx-int8",
+    def __init__(self, model_dir: Path = TSC_MODEL_DIR, batch_size: int = 64, runtime: str = "onnx",
                  cache_dir: Path | None = None, threads: int | None = None):
         self.meta, model = load_artifact(model_dir, TargetClassifier, "actorwire train tsc")
         self.name, self.version = self.meta["name"], self.meta["version"]
