@@ -197,8 +197,8 @@ def through_kafka(workers: int, files: list[Path], warm_up: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=200, help="articles for (a) and (b)")
-    parser.add_argument("--kafka-articles", type=int, default=300, help="articles for each (c) run: half backlog, half paced")
+    parser.add_argument("--articles", type=int, default=100, help="articles for (a) and (b)")
+    parser.add_argument("--kafka-articles", type=int, default=200, help="articles for each (c) run: half backlog, half paced")
     parser.add_argument("--no-kafka", action="store_true", help="skip (c)")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--child", choices=["naive", "product"], help=argparse.SUPPRESS)
