@@ -27,7 +27,7 @@ jars() {
   if [[ ! -f "$home/libs/kafka_2.13-$version.jar" || ! -f "$home/libs/kafka-tools-$version.jar" ]]; then
     echo "kafka: resolving broker jars from Maven Central (deploy/local/pom.xml)"
     rm -rf "$home/libs"
-    mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$home/libs" -DincludeScope=runtime
+    mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$home/libs" -DincludeScope=runtime
   fi
 }
 

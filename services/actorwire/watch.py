@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 import uuid
 
@@ -34,14 +35,19 @@ def summarise(article: EnrichedArticle, max_actors: int = 8) -> str:
 
 
 async def watch_enriched(settings: Settings, limit: int | None, timeout: float | None, from_beginning: bool) -> int:
-    """Print summaries until ``limit`` articles or ``timeout`` seconds of silence; returns the count."""
+    """Print summaries until ``limit`` articles, ``timeout`` seconds of silence, or SIGINT/SIGTERM
+    (Ctrl-C); returns the count."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     consumer = AIOKafkaConsumer(settings.topics.enriched, group_id=f"{settings.group_prefix}-watch-{uuid.uuid4().hex[:8]}",
                                 auto_offset_reset="earliest" if from_beginning else "latest",
                                 enable_auto_commit=False, **settings.kafka.client_options())
     await consumer.start()
     seen, last = 0, time.monotonic()
     try:
-        while limit is None or seen < limit:
+        while (limit is None or seen < limit) and not stop.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():
                 for record in records:
@@ -50,8 +56,9 @@ async def watch_enriched(settings: Settings, limit: int | None, timeout: float |
                     last = time.monotonic()
             if timeout is not None and time.monotonic() - last > timeout:
                 break
-    except asyncio.CancelledError:
-        pass
     finally:
-        await consumer.stop()
+        try:
+            await asyncio.wait_for(consumer.stop(), timeout=5)
+        except Exception:  # noqa: BLE001 - never hang when asked to stop (aiokafka#1101)
+            pass
     return seen
