@@ -132,6 +132,40 @@ def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | N
     return outputs
 
 
+async def send_outputs(producer: AIOKafkaProducer, outputs: Sequence[Output]) -> None:
+    """Send every output with its ``actorwire-record-id`` header and wait until the broker
+    acknowledged all of them."""
+    pending = []
+    for out in outputs:
+        headers = [("actorwire-record-id", out.record_id.encode())]
+        pending.append(await producer.send(out.topic, out.value, key=out.key, headers=headers))
+    if pending:
+        await asyncio.gather(*pending)
+
+
+async def read_until(reader: AIOKafkaConsumer, ends: dict[TopicPartition, int], on_record: Callable[[Any], None],
+                     stopping: asyncio.Event | None = None) -> int:
+    """Feed ``on_record`` every record of the partitions in ``ends`` from the log start up to (not
+    including) their end offsets, in order, with ``reader``: a started consumer without a group.
+    Stops early when ``stopping`` is set; returns the number of records fed."""
+    remaining = dict(ends)
+    reader.assign(list(remaining))
+    await reader.seek_to_beginning(*remaining)
+    count = 0
+    while remaining and not (stopping and stopping.is_set()):
+        for tp in list(remaining):
+            if await reader.position(tp) >= remaining[tp]:
+                del remaining[tp]
+        if not remaining:
+            break
+        for tp, records in (await reader.getmany(*remaining, timeout_ms=1000)).items():
+            for record in records:
+                if record.offset < remaining.get(tp, -1):
+                    on_record(record)
+                    count += 1
+    return count
+
+
 def transient(exc: BaseException) -> bool:
     """Whether a Kafka error is worth retrying (the broker may come back), per aiokafka's ``retriable``."""
     return isinstance(exc, (KafkaConnectionError, KafkaTimeoutError)) or (
@@ -247,7 +281,7 @@ class StreamWorker:
                                                          self.settings.topics.deadletter, metrics.observe_inference)
                     self._check_systemic(len(inputs), outputs)
                     self._publishing = asyncio.ensure_future(
-                        self._retry("publish", lambda: self._publish(producer, outputs)))
+                        self._retry("publish", lambda: send_outputs(producer, outputs)))
                     try:
                         published_ok = await self._publishing
                     except asyncio.CancelledError:
@@ -317,19 +351,9 @@ class StreamWorker:
             return
         reader = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **self.settings.kafka.client_options())
         await self._retry("connect", reader.start)
-        restored = 0
         try:
-            reader.assign(list(ends))
-            await reader.seek_to_beginning(*ends)
-            while ends and not self.stopping.is_set():
-                for tp, records in (await reader.getmany(timeout_ms=1000)).items():
-                    for record in records:
-                        if record.offset < ends.get(tp, -1):
-                            self.stage.restore(record.value or b"")
-                            restored += 1
-                for tp in list(ends):
-                    if await reader.position(tp) >= ends[tp]:
-                        del ends[tp]
+            restored = await read_until(reader, ends, lambda record: self.stage.restore(record.value or b""),
+                                        self.stopping)
         finally:
             await reader.stop()
         log.info("%s: restored state from %d committed records", self.stage.name, restored)
@@ -357,11 +381,4 @@ class StreamWorker:
                 continue
         return lags
 
-    async def _publish(self, producer: AIOKafkaProducer, outputs: Sequence[Output]) -> None:
-        """Send every output and wait until the broker acknowledged all of them."""
-        pending = []
-        for out in outputs:
-            headers = [("actorwire-record-id", out.record_id.encode())]
-            pending.append(await producer.send(out.topic, out.value, key=out.key, headers=headers))
-        if pending:
-            await asyncio.gather(*pending)
+

@@ -54,7 +54,7 @@ from actorwire.decode import Rejected
 from actorwire.health import Telemetry
 from actorwire.messages import ActorAggregate, ActorEvent, EnrichedArticle
 from actorwire.settings import Settings
-from actorwire.streaming import Output, Stage, StreamWorker
+from actorwire.streaming import Output, Stage, StreamWorker, read_until, send_outputs
 from actorwire.text import parse_date
 
 log = logging.getLogger("actorwire.dashboard")
@@ -153,32 +153,21 @@ async def restore_aggregates(settings: Settings, store: AggregateStore, metrics:
     then publish the corrections :meth:`AggregateStore.restore` asks for. Returns those."""
     topic = settings.topics.actor_aggregates
     partitions = await _partitions(settings, topic)
+    records: list[tuple[str, ActorAggregate | None]] = []
+
+    def collect(record) -> None:
+        try:
+            key = (record.key or b"").decode()
+            records.append((key, None if record.value is None else ActorAggregate.model_validate_json(record.value)))
+        except (UnicodeDecodeError, ValidationError) as exc:
+            metrics.skipped.labels(topic).inc()
+            log.warning("skipping unreadable %s record at %d/%d: %s", topic, record.partition, record.offset,
+                        str(exc)[:200])
+
     consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **settings.kafka.client_options())
     await consumer.start()
-    records: list[tuple[str, ActorAggregate | None]] = []
     try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        remaining = set(partitions)
-        while remaining:
-            for tp in list(remaining):
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-            if not remaining:
-                break
-            for batch in (await consumer.getmany(*remaining, timeout_ms=1000)).values():
-                for record in batch:
-                    if record.offset >= ends[TopicPartition(record.topic, record.partition)]:
-                        continue
-                    try:
-                        key = (record.key or b"").decode()
-                        records.append((key, None if record.value is None
-                                        else ActorAggregate.model_validate_json(record.value)))
-                    except (UnicodeDecodeError, ValidationError) as exc:
-                        metrics.skipped.labels(topic).inc()
-                        log.warning("skipping unreadable %s record at %d/%d: %s", topic, record.partition,
-                                    record.offset, str(exc)[:200])
+        await read_until(consumer, await consumer.end_offsets(partitions), collect)
     finally:
         await consumer.stop()
     corrections = store.restore(records)
@@ -188,11 +177,7 @@ async def restore_aggregates(settings: Settings, store: AggregateStore, metrics:
         producer = AIOKafkaProducer(enable_idempotence=True, acks="all", **settings.kafka.client_options())
         await producer.start()
         try:
-            sent = []
-            for out in (record_output(settings, store, key) for key in keys):
-                sent.append(await producer.send(out.topic, out.value, key=out.key,
-                                                headers=[("actorwire-record-id", out.record_id.encode())]))
-            await asyncio.gather(*sent)
+            await send_outputs(producer, [record_output(settings, store, key) for key in keys])
         finally:
             await producer.stop()
         log.info("published %d corrected windows", len(keys))

@@ -55,16 +55,21 @@ def _key(uri: str) -> bytes:
     return uri.encode("utf-8", "backslashreplace")
 
 
-def _ninjs(uri: str, headline: str, body: str, published: str | None = None, language: str | None = None,
-           content_type: str = "text/plain", headline_type: str = "text/plain") -> bytes:
-    item = {"uri": uri, "version": "1", "pubStatus": "usable",
-            "headlines": [{"value": headline, "contentType": headline_type}],
-            "bodies": [{"value": body, "contentType": content_type}]}
+def _ninjs(uri: str | None, headline: str, body: str, published: str | None = None, language: str | None = None,
+           content_type: str = "text/plain", headline_type: str = "text/plain", carried: dict | None = None) -> dict:
+    """A ninjs item of one headline and one body; ``carried`` ninjs properties are kept as they are
+    (``version`` "1" and ``pubStatus`` usable unless given). No ``uri`` is left for decode to reject."""
+    item = {"uri": uri} if uri is not None else {}
+    item |= carried or {}
+    item.setdefault("version", "1")
+    item.setdefault("pubStatus", "usable")
+    item["headlines"] = [{"value": headline, "contentType": headline_type}]
+    item["bodies"] = [{"value": body, "contentType": content_type}]
     if published:
         item["versionCreated"] = published
     if language:
         item["language"] = language
-    return _dumps(item)
+    return item
 
 
 SIMPLE_KEYS = frozenset({"uri", "id", "headline", "body", "published", "language"})
@@ -88,18 +93,9 @@ def simple_to_ninjs(obj: dict) -> dict | None:
         return None
     if any(obj.get(k) is not None and not isinstance(obj[k], str) for k in SIMPLE_KEYS):
         return None
-    uri = obj.get("uri") if obj.get("uri") is not None else obj.get("id")
-    item = {"uri": uri} if uri is not None else {}  # no uri: rejected as "uri: Field required"
-    item |= {k: v for k, v in obj.items() if k in _CARRIED}
-    item.setdefault("version", "1")
-    item.setdefault("pubStatus", "usable")
-    item["headlines"] = [{"value": obj.get("headline") or "", "contentType": "text/plain"}]
-    item["bodies"] = [{"value": obj.get("body") or "", "contentType": "text/plain"}]
-    if obj.get("published"):
-        item["versionCreated"] = obj["published"]
-    if obj.get("language"):
-        item["language"] = obj["language"]
-    return item
+    uri = obj.get("uri") if obj.get("uri") is not None else obj.get("id")  # none: "uri: Field required"
+    return _ninjs(uri, obj.get("headline") or "", obj.get("body") or "", obj.get("published"), obj.get("language"),
+                  carried={k: v for k, v in obj.items() if k in _CARRIED})
 
 
 def _line_record(line: bytes, origin: str, offset: int) -> RawRecord:
@@ -131,9 +127,9 @@ def _feed_records(data: bytes, origin: str) -> Iterator[RawRecord]:
         ctype = (content[0].get("type") if content else entry.get("summary_detail", {}).get("type")) or "text/html"
         title_type = entry.get("title_detail", {}).get("type") or "text/plain"
         uri = entry.get("id") or entry.get("link") or f"{origin}#{n}"
-        value = _ninjs(uri, entry.get("title", ""), body, entry.get("published") or entry.get("updated"),
-                       feed.feed.get("language"), "text/html" if "html" in ctype else "text/plain",
-                       "text/html" if "html" in title_type else "text/plain")
+        value = _dumps(_ninjs(uri, entry.get("title", ""), body, entry.get("published") or entry.get("updated"),
+                              feed.feed.get("language"), "text/html" if "html" in ctype else "text/plain",
+                              "text/html" if "html" in title_type else "text/plain"))
         yield RawRecord(_key(uri), value, SourceCoordinates(topic=origin, partition=0, offset=n))
 
 
@@ -146,7 +142,7 @@ def _text_record(path: Path) -> RawRecord:
     if match:
         published, headline = match.group(1), match.group(2)
     uri = path.resolve().as_uri()
-    return RawRecord(_key(uri), _ninjs(uri, headline, body, published),
+    return RawRecord(_key(uri), _dumps(_ninjs(uri, headline, body, published)),
                      SourceCoordinates(topic=f"file:{path}", partition=0, offset=0))
 
 
