@@ -5,7 +5,7 @@ Usage: python bench/pipeline_speed.py [--articles N] [--kafka-articles N] [--no-
 Measures, on the same articles, in one run:
 
 (a) ``naive``: one article at a time through the same models with PyTorch eager (fp32), one
-    forward pass per NER window and one sentiment call per mention;
+    forward pass per NER or attribution window, per mention (sentiment) and per actor pair (stance);
 (b) ``product``: the product's in-process path (``Pipeline.run`` over worker-sized batches, the
     configured runtime, batched windows and mentions);
 (c) ``kafka-1`` / ``kafka-2``: the real pipeline through the local broker with one and with two
@@ -53,16 +53,6 @@ def raw_records(files: list[Path]) -> list:
     return list(read_inputs([str(f) for f in files]))
 
 
-class PerMention:
-    """A sentiment model called once per mention (the naive path)."""
-
-    def __init__(self, model):
-        self.model, self.name, self.version = model, model.name, model.version
-
-    def predict(self, items):
-        return [p for item in items for p in self.model.predict([item])]
-
-
 def in_process(mode: str, n: int) -> dict:
     """Run (a) or (b) on ``n`` articles in this process; returns its figures."""
     from actorwire.decode import decode_ninjs
@@ -72,11 +62,9 @@ def in_process(mode: str, n: int) -> dict:
     settings = Settings(inference="torch", sentiment_inference="torch") if mode == "naive" else Settings()
     items = [decode_ninjs(r.value, settings.worker.max_message_bytes) for r in raw_records(article_files(n))]
     pipeline = Pipeline(settings)
-    if mode == "naive":
-        from actorwire.entities.ner import TransformerNer
-
-        pipeline.ner = TransformerNer(runtime="torch", batch_size=1, threads=settings.worker.torch_threads)
-        pipeline.sentiment = PerMention(pipeline.sentiment)
+    if mode == "naive":  # one forward pass per window, mention, actor pair
+        for model in (pipeline.ner, pipeline.sentiment, pipeline.stance, pipeline.attribution.tagger):
+            model.batch_size = 1
     import torch
 
     torch.set_num_threads(settings.worker.torch_threads)

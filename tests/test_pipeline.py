@@ -28,6 +28,14 @@ def test_seed_article_yields_its_actors(pipeline):
         assert text[m.start:m.end] == m.text
     quote_speakers = {q.speaker_actor_id for q in article.quotes}
     assert "person:abdoulaye-maiga" in quote_speakers
+    actor_ids = {a.actor_id for a in article.actors}
+    for q in article.quotes:
+        for span in (q.cue, q.content, *([q.source] if q.source else [])):
+            assert 0 <= span.start < span.end <= len(article.body) and article.body[span.start:span.end].strip()
+    for s in article.stances:
+        assert {s.source_actor_id, s.target_actor_id} <= actor_ids and s.source_actor_id != s.target_actor_id
+        text = article.headline if s.evidence.field == "headline" else article.body
+        assert 0 <= s.evidence.start < s.evidence.end <= len(text)
 
 
 def test_newswire_statuses(pipeline):

@@ -1,31 +1,47 @@
-"""The target-sentiment input encoding (NewsMTSC recipe): the target is marked where it is."""
+"""The marked-span input encoding (NewsMTSC and DSA recipes): each span is marked where it is."""
 
 from actorwire.encoder import load_tokenizer
+from actorwire.sentiment.marked import MAX_PIECES, MarkedText, encode_marked, markers
 from actorwire.sentiment.targets import TargetInContext
-from actorwire.sentiment.tsc import END, START, encode_targets
+
+
+def span(text: str, words: str) -> tuple[int, int]:
+    return text.index(words), text.index(words) + len(words)
 
 
 def test_target_is_wrapped_in_markers_and_the_head_reads_the_start_marker():
     tokenizer = load_tokenizer()
     text = "Critics said Prime Minister Mark Ellison misled parliament."
-    start = text.index("Mark Ellison")
-    items = [TargetInContext(text, start, start + len("Mark Ellison")), TargetInContext("Mali", 0, 4)]
-    ids, mask, shapes, marker_pos, target_mask = encode_targets(tokenizer, items)
+    items = [MarkedText(text, (span(text, "Mark Ellison"),)), MarkedText("Mali", ((0, 4),))]
+    ids, mask, shapes, roles = encode_marked(tokenizer, items)
     tokens = tokenizer.convert_ids_to_tokens(ids[0][: int(mask[0].sum())])
-    assert tokens[int(marker_pos[0])] == START
-    assert [t for t, m in zip(tokens, target_mask[0]) if m] == ["mark", "ellison"]
-    assert tokens[tokens.index(START) + 3] == END
-    assert tokenizer.convert_ids_to_tokens(ids[1][int(marker_pos[1])].item()) == START
-    assert shapes[0][int(marker_pos[0]) + 1] != 0  # the target keeps its casing feature
+    start, end = markers(0)
+    assert [t for t, r in zip(tokens, roles[0]) if r == 1] == [start]
+    assert [t for t, r in zip(tokens, roles[0]) if r == 2] == ["mark", "ellison"]
+    assert tokens[tokens.index(start) + 3] == end
+    assert tokenizer.convert_ids_to_tokens(ids[1][roles[1] == 1].tolist()) == [start]
+    assert shapes[0][tokens.index(start) + 1] != 0  # the target keeps its casing feature
 
 
-def test_long_context_is_trimmed_around_the_target():
+def test_two_spans_get_their_own_markers_in_reading_order():
     tokenizer = load_tokenizer()
-    text = "word " * 400 + "Ukraine " + "word " * 400
-    start = text.index("Ukraine")
-    ids, mask, _, marker_pos, target_mask = encode_targets(tokenizer, [TargetInContext(text, start, start + 7)])
-    assert int(mask[0].sum()) <= 160 + 4
-    assert tokenizer.convert_ids_to_tokens(ids[0][target_mask[0] == 1].tolist()) == ["ukraine"]
+    text = "Ethiopia accused Eritrea of backing the rebels."
+    ids, mask, _, roles = encode_marked(tokenizer, [MarkedText(text, (span(text, "Ethiopia"), span(text, "Eritrea")))])
+    tokens = tokenizer.convert_ids_to_tokens(ids[0][: int(mask[0].sum())])
+    (a, b), (c, d) = markers(0), markers(1)
+    assert tokens[:9] == ["[CLS]", a, "ethiopia", b, "accused", c, "eritrea", d, "of"]
+    assert [int(r) for r in roles[0][:9]] == [0, 1, 2, 0, 0, 3, 4, 0, 0]
+
+
+def test_long_context_is_trimmed_around_the_spans():
+    tokenizer = load_tokenizer()
+    text = "word " * 400 + "Ukraine " + "word " * 100 + "Russia " + "word " * 400
+    ids, mask, _, roles = encode_marked(tokenizer, [MarkedText(text, (span(text, "Ukraine"),)),
+                                                    MarkedText(text, (span(text, "Ukraine"), span(text, "Russia")))])
+    for row in range(2):
+        assert int(mask[row].sum()) <= MAX_PIECES + 2 + 4
+    assert tokenizer.convert_ids_to_tokens(ids[0][roles[0] == 2].tolist()) == ["ukraine"]
+    assert tokenizer.convert_ids_to_tokens(ids[1][roles[1] == 4].tolist()) == ["russia"]
 
 
 def test_the_packaged_model_reads_how_each_marked_target_is_portrayed():

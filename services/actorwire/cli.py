@@ -140,14 +140,16 @@ def train() -> None:
 @click.option("--threads", type=int, default=2)
 @click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
 @click.option("--no-casing", is_flag=True, help="ablation: keep the casing embedding at zero")
+@click.option("--train-splits", default="train", show_default=True,
+              help="comma-separated CoNLL splits to train on; with 'valid' among them the last epoch is kept")
 def train_ner(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool,
-              no_casing: bool) -> None:
+              no_casing: bool, train_splits: str) -> None:
     """Fine-tune the MiniLM NER tagger on CoNLL-2003; prints the best validation metrics as JSON."""
     from actorwire.entities.ner import NER_MODEL_DIR
     from actorwire.training.ner import train as train_tagger
 
     best = train_tagger(data, out or NER_MODEL_DIR, work_dir, epochs=epochs, seed=seed, threads=threads, resume=resume,
-                        casing=not no_casing)
+                        casing=not no_casing, train_splits=tuple(train_splits.split(",")))
     click.echo(json.dumps(best))
 
 
@@ -167,6 +169,44 @@ def train_tsc(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: i
 
     click.echo(json.dumps(train_classifier(data, out or TSC_MODEL_DIR, work_dir, epochs=epochs, seed=seed,
                                            threads=threads, resume=resume)))
+
+
+@train.command("dsa")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=SHARED_DATA / "directed_sentiment_dsa")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="artifact directory (default: the packaged models/dsa)")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/dsa"))
+@click.option("--epochs", type=int, default=2)
+@click.option("--seed", type=int, default=13)
+@click.option("--threads", type=int, default=2)
+@click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
+def train_dsa(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool) -> None:
+    """Fine-tune the DSA directed-sentiment (stance) classifier; prints the best valid metrics as JSON."""
+    from actorwire.sentiment.directed import DSA_MODEL_DIR
+    from actorwire.training.dsa import train as train_classifier
+
+    click.echo(json.dumps(train_classifier(data, out or DSA_MODEL_DIR, work_dir, epochs=epochs, seed=seed,
+                                           threads=threads, resume=resume)))
+
+
+@train.command("attribution")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=SHARED_DATA / "polnear")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="artifact directory (default: the packaged models/attribution)")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/attribution"))
+@click.option("--epochs", type=int, default=2)
+@click.option("--seed", type=int, default=13)
+@click.option("--threads", type=int, default=2)
+@click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
+@click.option("--limit", type=int, default=None, help="train on the first N training articles only")
+def train_attribution(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool,
+                      limit: int | None) -> None:
+    """Fine-tune the PolNeAR quote-attribution tagger; prints the best dev metrics as JSON."""
+    from actorwire.sentiment.attribution import ATTRIBUTION_MODEL_DIR
+    from actorwire.training.attribution import train as train_tagger
+
+    click.echo(json.dumps(train_tagger(data, out or ATTRIBUTION_MODEL_DIR, work_dir, epochs=epochs, seed=seed,
+                                       threads=threads, resume=resume, limit=limit)))
 
 
 @main.group("eval")
@@ -196,6 +236,46 @@ def eval_tsc(data: Path) -> None:
     from actorwire.training.tsc import evaluate_packaged
 
     click.echo(json.dumps(evaluate_packaged(data)))
+
+
+@evaluate.command("persent")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), default=SHARED_DATA / "persent" / "random_test.csv",
+              help="a PerSenT csv (dev.csv, random_test.csv)")
+@click.option("--model", type=click.Choice(["minilm", "vader"]), default=None, help="sentiment model (default: settings)")
+@click.option("--limit", type=int, default=None, help="first N documents only")
+def eval_persent(data: Path, model: str | None, limit: int | None) -> None:
+    """Macro-F1 of the main person's document-level sentiment against PerSenT's human labels."""
+    from actorwire.offline import evaluate_persent
+
+    settings = get_settings()
+    if model:
+        settings = settings.model_copy(update={"sentiment_model": model})
+    click.echo(json.dumps(evaluate_persent(settings, data, limit)))
+
+
+@evaluate.command("attribution")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SHARED_DATA / "polnear")
+@click.option("--model-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="artifact to evaluate (default: the packaged models/attribution)")
+def eval_attribution(data: Path, model_dir: Path | None) -> None:
+    """Source, cue and content span F1 (exact and overlap) of the tagger and of the lexicon rules on PolNeAR test."""
+    from actorwire.sentiment.attribution import ATTRIBUTION_MODEL_DIR
+    from actorwire.training.attribution import evaluate_packaged
+
+    click.echo(json.dumps(evaluate_packaged(data, model_dir or ATTRIBUTION_MODEL_DIR)))
+
+
+@evaluate.command("dsa")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=SHARED_DATA / "directed_sentiment_dsa")
+@click.option("--model-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="artifact to evaluate (default: the packaged models/dsa)")
+def eval_dsa(data: Path, model_dir: Path | None) -> None:
+    """Macro-F1 (five classes) of the stance model and of the lexicon rules on DSA test."""
+    from actorwire.sentiment.directed import DSA_MODEL_DIR
+    from actorwire.training.dsa import evaluate_packaged
+
+    click.echo(json.dumps(evaluate_packaged(data, model_dir or DSA_MODEL_DIR)))
 
 
 @main.group()

@@ -193,11 +193,13 @@ class Stance(_Strict):
 
 
 class Quote(_Strict):
-    """An attributed statement: who (``speaker_actor_id``) said (``cue``) what (``content``)."""
+    """An attributed statement: who (``speaker_actor_id``, found at ``source``) said (``cue``) what (``content``)."""
 
     speaker_actor_id: str | None
     cue: Span
     content: Span
+    source: Span | None = Field(None, description="the source as written (a name, a pronoun, a role noun); "
+                                                  "null when none was found (always with the lexicon rules)")
 
 
 class ArticleText(_Strict):

@@ -1,5 +1,6 @@
-"""Offline mode: the same pipeline in-process over files (``actorwire enrich``) and the NER
-evaluation harness of issue #3 (``actorwire eval ner``)."""
+"""Offline mode: the same pipeline in-process over files (``actorwire enrich``), the NER
+evaluation harness of issue #3 (``actorwire eval ner``) and the document-level sentiment check of
+issue #5 (``actorwire eval persent``)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,53 @@ def evaluate_ner(settings: Settings, conll_path: Path) -> dict:
 
     result = evaluate(predict, docs)
     return {"model": settings.ner_model, "data": str(conll_path), **result}
+
+
+def main_actor(actors, mentions, person: str):
+    """The actor of an article that is ``person`` (a name as a reader gives it): the person actor
+    with most mentions among those whose name or a mention shares a word with it (so "Khodorkovsky"
+    matches "Mikhail Khodorkovsky"), or ``None``."""
+    words = {w for w in person.lower().replace(".", " ").split() if len(w) > 1}
+    texts: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.actor_id:
+            texts.setdefault(m.actor_id, set()).update(m.text.lower().replace(".", " ").split())
+    matches = [a for a in actors if a.kind == "person"
+               and words & (set(a.name.lower().replace(".", " ").split()) | texts.get(a.actor_id, set()))]
+    return max(matches, key=lambda a: a.mention_count, default=None)
+
+
+def evaluate_persent(settings: Settings, csv_path: Path, limit: int | None = None) -> dict:
+    """Document-level sentiment toward an article's main person, against PerSenT's human labels.
+
+    Each document becomes a ninjs item (TITLE as headline, DOCUMENT as body) and runs through the
+    entity stage and the actor sentiment of the enrich stage (``settings.sentiment_model``); the
+    prediction is the ``sentiment.label`` of the actor that is the labelled person
+    (:func:`main_actor`), ``neutral`` when no actor is. Macro-F1 over negative/neutral/positive
+    (the issue #5 bar: 0.50), accuracy, and how many people were found.
+    """
+    from sklearn.metrics import f1_score
+
+    from actorwire.datasets import read_persent
+    from actorwire.messages import NinjsItem, NinjsText
+    from actorwire.sentiment.targets import LABELS, actor_sentiments
+
+    pipeline = Pipeline(settings)
+    rows = read_persent(csv_path)[:limit]
+    gold, pred, found = [], [], 0
+    for n in range(0, len(rows), 16):
+        chunk = rows[n : n + 16]
+        items = [NinjsItem(uri=f"persent:{n + k}", language="en", headlines=[NinjsText(value=title)],
+                           bodies=[NinjsText(value=document)]) for k, (title, document, _, _) in enumerate(chunk)]
+        for stage, (_, _, person, label) in zip(pipeline.entities(items), chunk):
+            texts = {"headline": stage.text.headline, "body": stage.text.body}
+            actors = actor_sentiments(pipeline.sentiment, texts, stage.sentences, stage.mentions, stage.actors)
+            actor = main_actor(actors, stage.mentions, person)
+            found += actor is not None
+            gold.append(label)
+            pred.append(LABELS.index(actor.sentiment.label) if actor and actor.sentiment else 1)
+    return {"model": settings.sentiment_model, "data": str(csv_path), "documents": len(gold), "person_found": found,
+            "f1_macro": round(float(f1_score(gold, pred, average="macro", labels=[0, 1, 2])), 4),
+            "accuracy": round(sum(p == g for p, g in zip(pred, gold)) / len(gold), 4),
+            "predicted": {label: pred.count(k) for k, label in enumerate(LABELS)},
+            "gold": {label: gold.count(k) for k, label in enumerate(LABELS)}}

@@ -11,7 +11,8 @@ worker parks the item on ``topics.embargoed`` until its time, see :mod:`actorwir
 older version of a uri arriving after a newer one → status ``superseded`` with ``superseded_by``
 (versions compared by :func:`~actorwire.messages.version_order`). None of these is analysed.
 ``entities``  NER (``ner_model``: ``minilm`` | ``spacy``) → actor resolution          → EntityStage
-``enrich``    target sentiment (``sentiment_model``), quotes, stance, tone (VADER)   → EnrichedArticle
+``enrich``    target sentiment (``sentiment_model``), quotes (``attribution_model``), stance (``stance_model``),
+              tone (VADER) → EnrichedArticle
 
 Model calls are batched per article (see :meth:`Pipeline.entities`) and CPU-bound: callers run them
 off the event loop.
@@ -32,6 +33,8 @@ from actorwire.text import parse_date, rfc3339, to_plain
 
 NER_MODELS: dict[str, Callable[[Settings], object]] = {}
 SENTIMENT_MODELS: dict[str, Callable[[Settings], object]] = {}
+STANCE_MODELS: dict[str, Callable[[Settings], object]] = {}
+ATTRIBUTION_MODELS: dict[str, Callable[[Settings], object]] = {}
 
 
 def register(table: dict[str, Callable[[Settings], object]], name: str):
@@ -66,6 +69,32 @@ def _minilm_tsc(settings: Settings):
 def _vader(settings: Settings):
     from actorwire.sentiment.targets import VaderSentiment
     return VaderSentiment()
+
+
+@register(STANCE_MODELS, "minilm")
+def _minilm_dsa(settings: Settings):
+    from actorwire.sentiment.directed import DirectedSentiment
+    return DirectedSentiment(runtime=settings.sentiment_inference, cache_dir=settings.model_cache_dir,
+                             threads=settings.worker.torch_threads)
+
+
+@register(STANCE_MODELS, "rules")
+def _stance_rules(settings: Settings):
+    from actorwire.sentiment.stance import LexiconStance
+    return LexiconStance()
+
+
+@register(ATTRIBUTION_MODELS, "minilm")
+def _minilm_attribution(settings: Settings):
+    from actorwire.sentiment.attribution import AttributionTagger
+    return AttributionTagger(runtime=settings.inference, cache_dir=settings.model_cache_dir,
+                             threads=settings.worker.torch_threads)
+
+
+@register(ATTRIBUTION_MODELS, "rules")
+def _attribution_rules(settings: Settings):
+    from actorwire.sentiment.stance import LexiconQuotes
+    return LexiconQuotes()
 
 
 # Language identification (py3langid with normalised probabilities) of items without ``language``.
@@ -138,6 +167,14 @@ class Pipeline:
         return SENTIMENT_MODELS[self.settings.sentiment_model](self.settings)
 
     @cached_property
+    def stance(self):
+        return STANCE_MODELS[self.settings.stance_model](self.settings)
+
+    @cached_property
+    def attribution(self):
+        return ATTRIBUTION_MODELS[self.settings.attribution_model](self.settings)
+
+    @cached_property
     def tone_model(self):
         """Article tone is a lexicon figure like GDELT's tone, whatever scores the actors: VADER."""
         return self.sentiment if self.settings.sentiment_model == "vader" else SENTIMENT_MODELS["vader"](self.settings)
@@ -157,6 +194,8 @@ class Pipeline:
         else:
             self.sentiment.predict([])
             self.tone_model.predict([])
+            self.stance.stances({}, [], [])
+            self.attribution.quotes("Warm-up, he said.", [], [])
 
     # -- prepare -------------------------------------------------------------------------------
     def prepare(self, item: NinjsItem) -> EntityStage:
@@ -245,7 +284,7 @@ class Pipeline:
     # -- enrich --------------------------------------------------------------------------------
     def enrich(self, stages: Sequence[EntityStage]) -> list[EnrichedArticle]:
         """Target sentiment per actor, quotes, stance and tone for each entity-stage record."""
-        from actorwire.sentiment.stance import find_quotes, find_stances
+        from actorwire.sentiment.attribution import speaker_mentions
         from actorwire.sentiment.targets import actor_sentiments, article_tone
 
         out = []
@@ -255,10 +294,14 @@ class Pipeline:
             if stage.meta.status == "enriched":
                 actors = actor_sentiments(self.sentiment, texts, stage.sentences, stage.mentions, stage.actors)
                 tone = article_tone(self.tone_model, stage.text.body, stage.sentences)
-                quotes = find_quotes(stage.text.body, stage.mentions, actors)
-                stances = find_stances(texts, stage.sentences, stage.mentions)
+                quotes = self.attribution.quotes(stage.text.body, stage.mentions, actors)
+                # places that are not countries (cities, rivers) neither hold nor receive a stance
+                kinds = {a.actor_id: a.kind for a in actors}
+                parties = [m for m in stage.mentions + speaker_mentions(stage.text.body, quotes, stage.mentions)
+                           if kinds.get(m.actor_id) != "location"]
+                stances = self.stance.stances(texts, stage.sentences, parties)
                 models += [ModelInfo(name=m.name, version=m.version)
-                           for m in dict.fromkeys([self.sentiment, self.tone_model])]
+                           for m in dict.fromkeys([self.sentiment, self.tone_model, self.stance, self.attribution])]
             out.append(EnrichedArticle(
                 **stage.meta.model_dump(), models=models, headline=stage.text.headline, body=stage.text.body,
                 tone=tone, mentions=stage.mentions, actors=actors, stances=stances, quotes=quotes))

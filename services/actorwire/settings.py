@@ -118,15 +118,22 @@ class Settings(BaseSettings):
     dashboard: DashboardSettings = DashboardSettings()
     ner_model: Literal["minilm", "spacy"] = "minilm"
     inference: Literal["onnx-int8", "onnx", "torch"] = Field(
-        "onnx-int8", description="runtime of the NER model: ONNX Runtime with int8 or fp32 weights (exported "
-                                 "once, cached) or PyTorch eager; see actorwire.runtime")
+        "onnx-int8", description="runtime of the taggers (NER, attribution): ONNX Runtime with int8 or fp32 "
+                                 "weights (exported once, cached) or PyTorch eager; see actorwire.runtime")
     model_cache_dir: Path | None = Field(
         None, description="where exported ONNX graphs are cached; default $XDG_CACHE_HOME/actorwire")
     sentiment_model: Literal["minilm", "vader"] = Field(
         "minilm", description="target sentiment: the NewsMTSC model trained here (test-rw macro-F1 0.804) or "
                               "the VADER baseline (0.512)")
+    stance_model: Literal["minilm", "rules"] = Field(
+        "minilm", description="stance between actors: the DSA directed-sentiment model trained here or the "
+                              "lexicon rules baseline (model card: services/actorwire/models/dsa)")
+    attribution_model: Literal["minilm", "rules"] = Field(
+        "minilm", description="quote attribution (source, cue, content): the PolNeAR tagger trained here or the "
+                              "lexicon rules baseline (model card: services/actorwire/models/attribution)")
     sentiment_inference: Literal["onnx-int8", "onnx", "torch"] = Field(
-        "onnx", description="runtime of the sentiment model: int8 weights cost it 1.0 point of test-rw F1, so fp32")
+        "onnx", description="runtime of the marked-span classifiers (target sentiment, stance): int8 weights cost "
+                            "the sentiment model 1.0 point of test-rw F1, so fp32")
     embargo: Literal["hold", "pass"] = Field(
         "hold", description="hold: an item embargoed into the future waits on topics.embargoed (offline: status "
                             "embargoed, not analysed) until its time; pass: enrich it now, keeping `embargoed`")

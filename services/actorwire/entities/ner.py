@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +22,13 @@ from torch import nn
 from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes
 from actorwire.runtime import accelerate
 
-LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+
+def iob2_labels(types: Sequence[str]) -> tuple[str, ...]:
+    """The IOB2 tag set of span ``types``: ``O`` then ``B-X``, ``I-X`` per type, in order."""
+    return ("O", *(f"{bi}-{t}" for t in types for bi in ("B", "I")))
+
+
+LABELS = iob2_labels(["PER", "ORG", "LOC", "MISC"])
 WINDOW = 256  # pieces per window including [CLS] and [SEP]
 OVERLAP = 32  # pieces shared by consecutive windows; each piece is read where it has most context
 NER_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner"
@@ -51,7 +58,7 @@ class EntityRecognizer(Protocol):
 class TokenTagger(nn.Module):
     """Cased MiniLM encoder + linear IOB2 tag head over every word piece.
 
-    ``forward`` takes ``[batch, seq]`` ids, mask and shape ids; returns logits ``[batch, seq, 9]``.
+    ``forward`` takes ``[batch, seq]`` ids, mask and shape ids; returns logits ``[batch, seq, num_labels]``.
     """
 
     def __init__(self, encoder: CasedEncoder, num_labels: int = len(LABELS), dropout: float = 0.1):
@@ -110,40 +117,40 @@ def collate(windows: Sequence[tuple[list[int], list[int]]], cls_id: int, sep_id:
     return ids_t, mask_t, shape_t
 
 
-def _transition_penalties() -> np.ndarray:
-    """``[from, to]``: 0 for IOB2 transitions, -inf where I-X would follow anything but B-X or I-X."""
-    penalty = np.zeros((len(LABELS), len(LABELS)), dtype=np.float32)
-    for j, to in enumerate(LABELS):
+@cache
+def _penalties(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``[from, to]`` transition and start penalties: 0 where IOB2 allows, -inf where I-X would
+    follow anything but B-X or I-X, or open the text."""
+    penalty = np.zeros((len(labels), len(labels)), dtype=np.float32)
+    for j, to in enumerate(labels):
         if to.startswith("I-"):
-            for i, frm in enumerate(LABELS):
+            for i, frm in enumerate(labels):
                 if frm[2:] != to[2:]:
                     penalty[i, j] = -np.inf
-    return penalty
+    start = np.array([-np.inf if label.startswith("I-") else 0.0 for label in labels], dtype=np.float32)
+    return penalty, start
 
 
-_PENALTY = _transition_penalties()
-_START_PENALTY = np.array([-np.inf if label.startswith("I-") else 0.0 for label in LABELS], dtype=np.float32)
-
-
-def viterbi_tags(log_probs: np.ndarray) -> list[int]:
+def viterbi_tags(log_probs: np.ndarray, labels: tuple[str, ...] = LABELS) -> list[int]:
     """Most probable IOB2-valid tag sequence for ``[words, labels]`` log-probabilities."""
-    score = log_probs[0] + _START_PENALTY
-    back = np.empty((max(0, len(log_probs) - 1), len(LABELS)), dtype=np.int64)
+    transitions, start = _penalties(labels)
+    score = log_probs[0] + start
+    back = np.empty((max(0, len(log_probs) - 1), len(labels)), dtype=np.int64)
     for w in range(1, len(log_probs)):
-        candidates = score[:, None] + _PENALTY  # [from, to]
+        candidates = score[:, None] + transitions  # [from, to]
         back[w - 1] = candidates.argmax(axis=0)
-        score = candidates[back[w - 1], np.arange(len(LABELS))] + log_probs[w]
+        score = candidates[back[w - 1], np.arange(len(labels))] + log_probs[w]
     tags = [int(score.argmax())]
     for arg in back[::-1]:
         tags.append(int(arg[tags[-1]]))
     return tags[::-1]
 
 
-def decode_entities(enc: EncodedText, probs: torch.Tensor) -> list[EntitySpan]:
+def decode_entities(enc: EncodedText, probs: torch.Tensor, labels: tuple[str, ...] = LABELS) -> list[EntitySpan]:
     """Word-level IOB2 decoding: each word is scored by its first piece, the tag sequence is the
     most probable one that is valid IOB2 (Viterbi; an I-X never follows O or another type), and
     an entity spans from its first word's first character to its last word's last character.
-    ``probs``: ``[pieces, 9]`` probabilities. Score of an entity: mean probability of its tags."""
+    ``probs``: ``[pieces, len(labels)]`` probabilities. Score of an entity: mean probability of its tags."""
     firsts, ends = [], []
     for i, word in enumerate(enc.word_ids):
         if i == 0 or word != enc.word_ids[i - 1]:
@@ -154,11 +161,11 @@ def decode_entities(enc: EncodedText, probs: torch.Tensor) -> list[EntitySpan]:
     if not firsts:
         return []
     word_probs = probs[firsts].numpy()
-    tags = viterbi_tags(np.log(np.maximum(word_probs, 1e-9)))
+    tags = viterbi_tags(np.log(np.maximum(word_probs, 1e-9)), labels)
     spans: list[EntitySpan] = []
     current: list | None = None  # [start, end, label, [probabilities]]
     for w, tag_id in enumerate(tags):
-        tag = LABELS[tag_id]
+        tag = labels[tag_id]
         p = float(word_probs[w, tag_id])
         if tag.startswith("I-") and current is not None:
             current[1] = ends[w]
@@ -181,12 +188,16 @@ class TransformerNer:
     Whole texts of any length are read in overlapping windows (no 512-piece truncation,
     transformers#15177); windows from all texts of a call are batched together, longest first.
     ``runtime``: ``onnx-int8`` (default), ``onnx`` or ``torch``, see :mod:`actorwire.runtime`.
+    ``labels``/``command``: the tag set and training command of another window tagger trained the
+    same way (the attribution tagger, :mod:`actorwire.sentiment.attribution`).
     Raises ``FileNotFoundError`` when the artifact is missing.
     """
 
     def __init__(self, model_dir: Path = NER_MODEL_DIR, batch_size: int = 32, runtime: str = "onnx-int8",
-                 cache_dir: Path | None = None, threads: int | None = None):
-        self.meta, model = load_artifact(model_dir, lambda encoder: TokenTagger(encoder), "actorwire train ner")
+                 cache_dir: Path | None = None, threads: int | None = None, labels: tuple[str, ...] = LABELS,
+                 command: str = "actorwire train ner"):
+        self.labels = labels
+        self.meta, model = load_artifact(model_dir, lambda encoder: TokenTagger(encoder, len(labels)), command)
         self.name, self.version = self.meta["name"], self.meta["version"]
         example = collate([([1000] * 8, [3] * 8)], 101, 102, 0)
         self.model = accelerate(model, model_dir, example, ["input_ids", "attention_mask", "shape_ids"], runtime,
@@ -195,12 +206,13 @@ class TransformerNer:
         self.tokenizer = load_tokenizer()
 
     def predict(self, texts: Sequence[str]) -> list[list[EntitySpan]]:
-        return predict_entities(self.model, self.tokenizer, texts, self.batch_size)
+        return predict_entities(self.model, self.tokenizer, texts, self.batch_size, labels=self.labels)
 
 
 @torch.inference_mode()
 def predict_entities(model: Callable[..., torch.Tensor], tokenizer, texts: Sequence[str], batch_size: int = 32,
-                     window: int = WINDOW, overlap: int = OVERLAP) -> list[list[EntitySpan]]:
+                     window: int = WINDOW, overlap: int = OVERLAP, labels: tuple[str, ...] = LABELS
+                     ) -> list[list[EntitySpan]]:
     """Run ``model`` over whole texts in windows of at most ``window`` pieces (special tokens
     included) sharing at least ``overlap`` pieces (:func:`window_ranges`); see :class:`TransformerNer`.
 
@@ -212,7 +224,7 @@ def predict_entities(model: Callable[..., torch.Tensor], tokenizer, texts: Seque
     for t, enc in enumerate(encoded):
         jobs.extend((t, s, e) for s, e in window_ranges(len(enc.ids), window - 2, overlap) if e > s)
     jobs.sort(key=lambda j: j[2] - j[1], reverse=True)
-    probs = [torch.zeros((len(enc.ids), len(LABELS))) for enc in encoded]
+    probs = [torch.zeros((len(enc.ids), len(labels))) for enc in encoded]
     best = [torch.full((len(enc.ids),), -1, dtype=torch.long) for enc in encoded]
     batches: list[list[tuple[int, int, int]]] = []
     for job in jobs:
@@ -229,7 +241,7 @@ def predict_entities(model: Callable[..., torch.Tensor], tokenizer, texts: Seque
             take = context > best[t][s:e]
             best[t][s:e] = torch.where(take, context, best[t][s:e])
             probs[t][s:e][take] = out[row, 1 : e - s + 1][take]
-    return [decode_entities(enc, p) for enc, p in zip(encoded, probs)]
+    return [decode_entities(enc, p, labels) for enc, p in zip(encoded, probs)]
 
 
 class SpacyNer:

@@ -1,4 +1,6 @@
-"""Quotes and stance between actors (baseline rules; the trained models of issue #5 replace them).
+"""The lexicon baselines for quotes and stance (rules; the trained PolNeAR attribution tagger of
+:mod:`actorwire.sentiment.attribution` and DSA model of :mod:`actorwire.sentiment.directed` are the
+defaults and beat them, see their model cards).
 
 * Quotes: a quoted passage plus a speech verb (``said``, ``told``, ``added``...) and a speaker in the
   same or the next clause: a named actor mention, or a pronoun / role noun resolved to the most
@@ -25,6 +27,18 @@ AGAINST = (r"(?:accus(?:e|es|ed|ing)|condemn(?:s|ed|ing)?|criticis(?:e|es|ed|ing
 _QUOTE = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
 _QUOTE_MARK = re.compile(r"[\"“”]")
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
+
+
+class LexiconQuotes:
+    """The attribution baseline (``ACTORWIRE_ATTRIBUTION_MODEL=rules``): :func:`find_quotes` behind the
+    attribution model interface."""
+
+    name = "quote-lexicon"
+    version = "1"
+
+    def quotes(self, body: str, mentions: Sequence[Mention], actors: Sequence[Actor]) -> list[Quote]:
+        """See :func:`find_quotes`."""
+        return find_quotes(body, mentions, actors)
 
 
 def find_quotes(body: str, mentions: Sequence[Mention], actors: Sequence[Actor]) -> list[Quote]:
@@ -64,6 +78,17 @@ def find_quotes(body: str, mentions: Sequence[Mention], actors: Sequence[Actor])
         quotes.append(Quote(speaker_actor_id=speaker, cue=Span(field="body", start=cue_start, end=cue_end),
                             content=Span(field="body", start=q.start(1), end=q.end(1))))
     return quotes
+
+
+class LexiconStance:
+    """The stance baseline (``ACTORWIRE_STANCE_MODEL=rules``): :func:`find_stances` behind the stance model interface."""
+
+    name = "stance-lexicon"
+    version = "1"
+
+    def stances(self, texts: dict[str, str], sentences: Sequence[Span], mentions: Sequence[Mention]) -> list[Stance]:
+        """See :func:`find_stances`."""
+        return find_stances(texts, sentences, mentions)
 
 
 def find_stances(texts: dict[str, str], sentences: Sequence[Span], mentions: Sequence[Mention]) -> list[Stance]:

@@ -1,0 +1,93 @@
+"""Stance between actors: who is for or against whom, read by a directed-sentiment model trained
+here on DSA (Park, Pan & Joo, "Who blames or endorses whom?", Findings of ACL 2021).
+
+For every sentence naming two or more actors, each pair of actors (their first mentions in the
+sentence, at most :data:`MAX_PAIRS` nearest pairs) is marked in reading order and classified into
+DSA's five classes: none, positive first→second, positive second→first, negative first→second,
+negative second→first. Positive becomes SemEval-2016 ``favor``, negative ``against``, with the
+direction the class gives; ``none`` gives no edge. Reported actions ("X severed relations with Y")
+and attributed statements ("X accused Y of …") are both in DSA's news sentences. Each stance carries
+its sentence as evidence and the class probability as confidence; across sentences an article keeps
+one edge per (holder, target, label), the most confident. The pipeline adds the sources of
+attributed quotes as mentions of their speaker ("he accused Y", :func:`~actorwire.sentiment.
+attribution.speaker_mentions`), so a stance stated in a quote is held by whoever said it, and
+leaves out places that are not countries (actor kind ``location``: cities, rivers), which hold and
+receive no stance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+from pathlib import Path
+
+import torch
+
+from actorwire.encoder import load_artifact, load_tokenizer
+from actorwire.messages import Mention, Span, Stance
+from actorwire.runtime import accelerate
+from actorwire.sentiment.marked import MarkedSpanClassifier, MarkedText, encode_marked, predict_batched
+
+DSA_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "dsa"
+DSA_LABELS = ("none", "positive_forward", "positive_backward", "negative_forward", "negative_backward")
+MAX_PAIRS = 10  # actor pairs read per sentence, nearest first (a list of ten names is not ten stances)
+_EDGES = {1: ("favor", False), 2: ("favor", True), 3: ("against", False), 4: ("against", True)}
+
+
+def dsa_classifier(encoder) -> MarkedSpanClassifier:
+    """The DSA network around ``encoder``: two marked spans (first, second in reading order), five labels."""
+    return MarkedSpanClassifier(encoder, spans=2, labels=len(DSA_LABELS))
+
+
+class DirectedSentiment:
+    """The packaged DSA model (``actorwire train dsa``). ``predict(items)`` gives the five class
+    probabilities per two-span :class:`MarkedText`. ``runtime`` as for the other models
+    (:mod:`actorwire.runtime`). Raises ``FileNotFoundError`` when the artifact is missing."""
+
+    def __init__(self, model_dir: Path = DSA_MODEL_DIR, batch_size: int = 64, runtime: str = "onnx",
+                 cache_dir: Path | None = None, threads: int | None = None):
+        self.meta, model = load_artifact(model_dir, dsa_classifier, "actorwire train dsa")
+        self.name, self.version = self.meta["name"], self.meta["version"]
+        self.batch_size = batch_size
+        self.tokenizer = load_tokenizer()
+        example = encode_marked(self.tokenizer, [MarkedText("Mali cut ties with Ukraine.", ((0, 4), (19, 26)))])
+        self.model = accelerate(model, model_dir, example, ["input_ids", "attention_mask", "shape_ids", "roles"],
+                                runtime, cache_dir, threads or torch.get_num_threads())
+
+    def predict(self, items: Sequence[MarkedText]) -> list[list[float]]:
+        """Probabilities over :data:`DSA_LABELS` per item; items are batched by length."""
+        return predict_batched(self.model, self.tokenizer, items, self.batch_size)
+
+    def stances(self, texts: dict[str, str], sentences: Sequence[Span], mentions: Sequence[Mention]) -> list[Stance]:
+        """Holder → target stances of one article from one batched model call over its actor pairs."""
+        return find_stances(self, texts, sentences, mentions)
+
+
+def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Sequence[Span],
+                 mentions: Sequence[Mention]) -> list[Stance]:
+    """Holder → target stances of one article (see the module docstring); ``model`` gives DSA class
+    probabilities per two-span item."""
+    items, pairs = [], []
+    for sent in sentences:
+        first: dict[str, Mention] = {}
+        for m in sorted(mentions, key=lambda m: m.start):
+            if m.actor_id and m.field == sent.field and sent.start <= m.start and m.end <= sent.end:
+                first.setdefault(m.actor_id, m)
+        candidates = sorted(combinations(sorted(first.values(), key=lambda m: m.start), 2),
+                            key=lambda ab: ab[1].start - ab[0].end)[:MAX_PAIRS]
+        for a, b in candidates:
+            items.append(MarkedText(texts[sent.field][sent.start : sent.end],
+                                    ((a.start - sent.start, a.end - sent.start), (b.start - sent.start, b.end - sent.start))))
+            pairs.append((a.actor_id, b.actor_id, sent))
+    edges: dict[tuple[str, str, str], Stance] = {}
+    for (a, b, sent), probs in zip(pairs, model.predict(items) if items else []):
+        best = max(range(len(probs)), key=probs.__getitem__)
+        if best not in _EDGES:
+            continue
+        label, backward = _EDGES[best]
+        holder, target = (b, a) if backward else (a, b)
+        known = edges.get((holder, target, label))
+        if known is None or probs[best] > known.confidence:
+            edges[(holder, target, label)] = Stance(source_actor_id=holder, target_actor_id=target, label=label,
+                                                    confidence=round(probs[best], 4), evidence=sent)
+    return list(edges.values())

@@ -1,0 +1,109 @@
+"""Classifiers over a text with marked spans, shared by the target-sentiment model (one span, the
+target; NewsMTSC) and the directed-sentiment model (two spans, holder then target; DSA).
+
+Span k (0-based) is wrapped in two reserved WordPiece tokens, ``[unused{2k+1}]`` before and
+``[unused{2k+2}]`` after, where it stands in its context, and the head reads, per span, the start
+marker's hidden state and the mean of the span's pieces (a head on the target-marker position beat
+the [CLS] head on NewsMTSC test-rw here, 0.801 vs 0.789; DEVELOPERS.md). Same base and casing
+embedding as the NER model; LoRA adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from actorwire.encoder import CasedEncoder, piece_shapes
+from actorwire.entities.ner import collate
+
+MAX_PIECES = 160  # context pieces kept around the spans (NewsMTSC and DSA sentences are shorter)
+
+
+def markers(k: int) -> tuple[str, str]:
+    """The (before, after) marker tokens of span ``k`` (0-based)."""
+    return f"[unused{2 * k + 1}]", f"[unused{2 * k + 2}]"
+
+
+@dataclass(frozen=True)
+class MarkedText:
+    """A context and the ``[start, end)`` character spans to mark in it, in reading order, not overlapping."""
+
+    context: str
+    spans: tuple[tuple[int, int], ...]
+
+
+class MarkedSpanClassifier(nn.Module):
+    """Cased encoder + linear head over [start-marker state ; mean span-piece state] per span → logits.
+
+    ``forward(ids, mask, shapes, roles)`` with ``[batch, seq]`` long tensors → ``[batch, labels]``;
+    ``roles`` is 2k+1 at span k's start marker, 2k+2 on its pieces, 0 elsewhere (:func:`encode_marked`).
+    """
+
+    def __init__(self, encoder: CasedEncoder, spans: int, labels: int, dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.spans = spans
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(2 * spans * encoder.hidden_size, labels)
+
+    def forward(self, ids, mask, shapes, roles):
+        hidden = self.encoder(ids, mask, shapes)
+        parts = []
+        for code in range(1, 2 * self.spans + 1):
+            weights = (roles == code).unsqueeze(-1).to(hidden.dtype)
+            parts.append((hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0))
+        return self.classifier(self.dropout(torch.cat(parts, dim=-1)))
+
+
+def encode_marked(tokenizer, items: Sequence[MarkedText]):
+    """Marked piece sequences for a batch: tensors ``ids, mask, shapes, roles`` (see
+    :class:`MarkedSpanClassifier`). Context beyond ``MAX_PIECES`` pieces is trimmed around the
+    spans, starting half a window before the first one; a span with no piece (empty) is marked at
+    the end of the context."""
+    enc = tokenizer([i.context for i in items], add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    rows, row_roles = [], []
+    for k, item in enumerate(items):
+        ids, offsets = enc["input_ids"][k], [tuple(o) for o in enc["offset_mapping"][k]]
+        shapes = piece_shapes(item.context, offsets)
+        bounds = []
+        for start, end in item.spans:
+            inside = [j for j, (a, b) in enumerate(offsets) if a < end and b > start]
+            bounds.append((inside[0], inside[-1]) if inside else (len(ids), len(ids) - 1))
+        first = min(b[0] for b in bounds)
+        last = max(b[1] for b in bounds)
+        lo = max(0, min(first - MAX_PIECES // 2, len(ids) - MAX_PIECES), last + 1 - MAX_PIECES)
+        hi = min(len(ids), lo + MAX_PIECES)
+        row_ids, row_shapes, roles, pos = [], [], [], lo
+        for span, (a, b) in sorted(enumerate(bounds), key=lambda x: x[1]):
+            a, b = max(a, lo, pos), min(b, hi - 1)
+            before, after = tokenizer.convert_tokens_to_ids(list(markers(span)))
+            row_ids += ids[pos:a] + [before] + ids[a : b + 1] + [after]
+            row_shapes += shapes[pos:a] + [0] + shapes[a : b + 1] + [0]
+            roles += [0] * (a - pos) + [2 * span + 1] + [2 * span + 2] * (b + 1 - a) + [0]
+            pos = max(pos, b + 1)
+        row_ids += ids[pos:hi]
+        row_shapes += shapes[pos:hi]
+        roles += [0] * (hi - pos)
+        rows.append((row_ids, row_shapes))
+        row_roles.append(roles)
+    ids, mask, shapes = collate(rows, tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id)
+    roles_t = torch.zeros_like(ids)
+    for row, roles in enumerate(row_roles):
+        roles_t[row, 1 : len(roles) + 1] = torch.tensor(roles)
+    return ids, mask, shapes, roles_t
+
+
+def predict_batched(model, tokenizer, items: Sequence[MarkedText], batch_size: int) -> list[list[float]]:
+    """Class probabilities per item, batched by context length (``model`` torch or ONNX, eval mode)."""
+    order = sorted(range(len(items)), key=lambda i: len(items[i].context))
+    probs: dict[int, list[float]] = {}
+    with torch.inference_mode():
+        for b in range(0, len(order), batch_size):
+            chunk = order[b : b + batch_size]
+            p = model(*encode_marked(tokenizer, [items[i] for i in chunk])).softmax(-1)
+            for i, row in zip(chunk, p.tolist()):
+                probs[i] = row
+    return [probs[i] for i in range(len(items))]

@@ -1,0 +1,98 @@
+"""Quote attribution: PolNeAR reading and nesting, span scoring, linking spans to actors, and the packaged tagger."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from actorwire.datasets import read_polnear
+from actorwire.entities.ner import EntitySpan
+from actorwire.messages import Actor, Mention
+from actorwire.sentiment.attribution import AttributionTagger, link, speaker_mentions
+from actorwire.training.attribution import flat_spans, span_scores
+
+
+def _write_article(root, text, ann):
+    (root / "text").mkdir(parents=True)
+    (root / "attributions").mkdir()
+    (root / "text" / "a1.txt").write_text(text, encoding="utf-8")
+    (root / "attributions" / "a1_4e07.ann").write_text(ann, encoding="utf-8")
+    (root / "attributions" / "a1_zz99.ann").write_text("", encoding="utf-8")  # a second annotator: not read
+
+
+def test_polnear_standoff_is_read_and_nested_attributions_split_the_outer_content(tmp_path):
+    text = 'Smith said that Jones told him "no deal" yesterday.'
+    def at(s):
+        return f"{text.index(s)} {text.index(s) + len(s)}"
+    ann = (f"T1\tSource {at('Smith')}\tSmith\nT2\tCue {at('said')}\tsaid\n"
+           f"T3\tContent {at('that Jones told him')};{at('yesterday')}\tthat Jones told him yesterday\n"
+           f"T4\tAttribution {at('said')}\tsaid\nE1\tAttribution:T4 Content:T3 Cue:T2 Source:T1\n"
+           f"T5\tSource {at('Jones')}\tJones\nT6\tCue {at('told')}\ttold\nT7\tContent {at('no deal')}\tno deal\n"
+           "#1\tAnnotatorNotes T3\tcheck\na continuation line of a multi-line span text\n")
+    _write_article(tmp_path, text, ann)
+    (article,) = read_polnear(tmp_path)
+    assert article.article_id == "a1"
+    assert [text[a:b] for a, b in article.attributions[0]["Content"]] == ["that Jones told him", "yesterday"]
+    flat = [(text[a:b], t) for a, b, t in flat_spans(article)]
+    assert flat == [("Smith", "SOURCE"), ("said", "CUE"), ("that", "CONTENT"), ("Jones", "SOURCE"),
+                    ("told", "CUE"), ("him", "CONTENT"), ("no deal", "CONTENT"), ("yesterday", "CONTENT")]
+
+
+def test_span_scores_count_exact_and_overlapping_matches_one_to_one():
+    text = "0123456789" * 3
+    gold = [[(0, 5, "CUE"), (10, 20, "CONTENT")]]
+    pred = [[(0, 5, "CUE"), (12, 18, "CONTENT"), (15, 25, "CONTENT")]]
+    scores = span_scores(gold, pred, [text])
+    assert scores["CUE"]["exact"]["f1"] == 1.0
+    assert scores["CONTENT"]["exact"]["recall"] == 0.0
+    assert (scores["CONTENT"]["overlap"]["precision"], scores["CONTENT"]["overlap"]["recall"]) == (0.5, 1.0)
+
+
+def _span(text, words, label, nth=0):
+    """The ``nth`` whole-word occurrence of ``words`` in ``text`` as a tagged span."""
+    match = list(re.finditer(rf"\b{re.escape(words)}", text))[nth]
+    return EntitySpan(match.start(), match.end(), label, 0.9)
+
+
+def test_cues_take_their_nearest_source_and_content_and_pronouns_resolve_to_the_last_person():
+    body = ('Mark Ellison arrived late. "We will not resign," he said.\n'
+            'Officials said the vote was delayed. Kenya announced talks.')
+    mentions = [Mention(text="Mark Ellison", label="PER", field="body", start=0, end=12, score=1.0, actor_id="person:ellison"),
+                Mention(text="Kenya", label="LOC", field="body", start=body.index("Kenya"), end=body.index("Kenya") + 5,
+                        score=1.0, actor_id="country:KEN")]
+    actors = [Actor(actor_id="person:ellison", name="Mark Ellison", kind="person", salience=1.0, mention_count=1),
+              Actor(actor_id="country:KEN", name="Kenya", kind="country", salience=0.5, mention_count=1)]
+    spans = [_span(body, "We will not resign,", "CONTENT"), _span(body, "he", "SOURCE"), _span(body, "said", "CUE"),
+             _span(body, "Officials", "SOURCE"), _span(body, "said", "CUE", 1),
+             _span(body, "the vote was delayed", "CONTENT"), _span(body, "Kenya", "SOURCE"),
+             _span(body, "announced", "CUE")]
+    quotes = link(body, spans, mentions, actors)
+    got = [(q.speaker_actor_id, body[q.source.start:q.source.end] if q.source else None,
+            body[q.cue.start:q.cue.end], body[q.content.start:q.content.end]) for q in quotes]
+    # "announced" has no content left in its paragraph: no quote; "Officials" is neither a
+    # name nor a pronoun: unlinked
+    assert got == [("person:ellison", "he", "said", "We will not resign,"),
+                   (None, "Officials", "said", "the vote was delayed")]
+
+    # the pronoun source stands for its speaker when stance pairs actors; named sources already do
+    (extra,) = speaker_mentions(body, quotes, mentions)
+    assert (extra.text, extra.actor_id, extra.label) == ("he", "person:ellison", "PER")
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return AttributionTagger()
+
+
+def test_the_packaged_tagger_finds_source_cue_and_content_in_a_news_paragraph(tagger):
+    body = ('"We will not raise taxes this year," Finance Minister Claire Tremblay told reporters on Tuesday.')
+    start = body.index("Claire Tremblay")
+    mentions = [Mention(text="Claire Tremblay", label="PER", field="body", start=start, end=start + 15, score=1.0,
+                        actor_id="person:tremblay")]
+    actors = [Actor(actor_id="person:tremblay", name="Claire Tremblay", kind="person", salience=1.0, mention_count=1)]
+    (quote,) = tagger.quotes(body, mentions, actors)
+    assert quote.speaker_actor_id == "person:tremblay"
+    assert body[quote.cue.start:quote.cue.end] == "told"
+    assert "We will not raise taxes this year" in body[quote.content.start:quote.content.end]
+    assert "Claire Tremblay" in body[quote.source.start:quote.source.end]

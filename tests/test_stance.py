@@ -1,0 +1,91 @@
+"""Stance between actors: the DSA reader, pair selection and direction, and the packaged model on real sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from actorwire.datasets import read_dsa
+from actorwire.messages import Mention, Span
+from actorwire.sentiment.directed import MAX_PAIRS, DirectedSentiment, find_stances
+from actorwire.training.dsa import rule_baseline
+
+
+def test_dsa_lines_lose_their_brackets_and_keep_both_spans(tmp_path):
+    path = tmp_path / "dsa.txt"
+    path.write_text("[Mali] cut ties with [Ukraine] on Sunday.\tMali\tUkraine\t3\n"
+                    "The [Bamako] team[s] drew.\tBamako\ts\t0\n", encoding="utf-8")
+    (text, a, b, label), (text2, c, d, label2) = read_dsa(path)
+    assert (text, text[a[0]:a[1]], text[b[0]:b[1]], label) == ("Mali cut ties with Ukraine on Sunday.", "Mali", "Ukraine", 3)
+    assert (text2, text2[c[0]:c[1]], text2[d[0]:d[1]], label2) == ("The Bamako teams drew.", "Bamako", "s", 0)
+    path.write_text("no brackets here\ta\tb\t0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="two"):
+        read_dsa(path)
+
+
+def _mentions(text, names):
+    return [Mention(text=n, label="LOC", field="body", start=text.index(n), end=text.index(n) + len(n), score=1.0,
+                    actor_id=f"actor:{n}") for n in names]
+
+
+class _Fixed:
+    """A stand-in for the DSA model that records what it was asked and answers one class for every pair."""
+
+    def __init__(self, label: int, confidence: float = 0.9):
+        self.label, self.confidence, self.seen = label, confidence, []
+
+    def predict(self, items):
+        self.seen.extend(items)
+        rest = (1 - self.confidence) / 4
+        return [[self.confidence if k == self.label else rest for k in range(5)] for _ in items]
+
+
+def test_pairs_are_marked_in_reading_order_and_backward_classes_turn_the_edge_around():
+    text = "Kenya was praised by Ethiopia."
+    sentences = [Span(field="body", start=0, end=len(text))]
+    model = _Fixed(label=2)  # positive second → first
+    stances = find_stances(model, {"body": text}, sentences, _mentions(text, ["Kenya", "Ethiopia"]))
+    (item,) = model.seen
+    assert [item.context[a:b] for a, b in item.spans] == ["Kenya", "Ethiopia"]
+    assert [(s.source_actor_id, s.target_actor_id, s.label, s.confidence) for s in stances] == \
+        [("actor:Ethiopia", "actor:Kenya", "favor", 0.9)]
+    assert stances[0].evidence == sentences[0]
+    assert find_stances(_Fixed(label=0), {"body": text}, sentences, _mentions(text, ["Kenya", "Ethiopia"])) == []
+
+
+def test_a_long_list_of_names_is_read_as_the_nearest_pairs_only():
+    names = [f"Country{k}" for k in range(8)]
+    text = ", ".join(names) + " met."
+    model = _Fixed(label=0)
+    find_stances(model, {"body": text}, [Span(field="body", start=0, end=len(text))], _mentions(text, names))
+    assert len(model.seen) == MAX_PAIRS < 8 * 7 // 2
+
+
+def test_the_lexicon_baseline_reads_one_cue_between_the_entities():
+    text = "Ethiopia accused Eritrea of backing rebels."
+    from actorwire.sentiment.marked import MarkedText
+    item = MarkedText(text, ((0, 8), (17, 24)))
+    assert rule_baseline(item).index(1.0) == 3  # negative first → second
+
+
+@pytest.fixture(scope="module")
+def dsa():
+    return DirectedSentiment()
+
+
+@pytest.mark.parametrize("text, holder, target, label", [
+    ("Ethiopia accused Eritrea of arming the rebels in Tigray.", "Ethiopia", "Eritrea", "against"),
+    ("Kenya strongly backed Ethiopia's bid to host the summit.", "Kenya", "Ethiopia", "favor"),
+    ("Mali was harshly condemned by France for expelling its ambassador.", "France", "Mali", "against"),
+])
+def test_the_packaged_model_reads_who_is_for_or_against_whom(dsa, text, holder, target, label):
+    mentions = _mentions(text, [holder, target])
+    stances = dsa.stances({"body": text}, [Span(field="body", start=0, end=len(text))], mentions)
+    assert [(s.source_actor_id, s.target_actor_id, s.label) for s in stances] == \
+        [(f"actor:{holder}", f"actor:{target}", label)]
+    assert 0.34 < stances[0].confidence <= 1.0
+
+
+def test_the_packaged_model_finds_no_stance_in_a_neutral_sentence(dsa):
+    text = "Kenya and Ethiopia will both send delegations to the Geneva talks next week."
+    assert dsa.stances({"body": text}, [Span(field="body", start=0, end=len(text))],
+                       _mentions(text, ["Kenya", "Ethiopia"])) == []
