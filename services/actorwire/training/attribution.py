@@ -81,7 +81,7 @@ def _gold(articles: Sequence[AttributedArticle]) -> list[list[tuple[int, int, st
 
 
 def train(data_dir: Path, out_dir: Path = ATTRIBUTION_MODEL_DIR, work_dir: Path = Path("runs/attribution"),
-          epochs: int = 2, seed: int = 13, threads: int = 2, resume: bool = False, limit: int | None = None) -> dict:
+          epochs: int = 1, seed: int = 13, threads: int = 2, resume: bool = False, limit: int | None = None) -> dict:
     """Fine-tune on ``train`` (the first ``limit`` articles when given), keep the best epoch on ``dev``."""
     from actorwire.entities.ner import predict_entities
 

@@ -50,8 +50,8 @@ def evaluate(predict, docs: list[ConllDocument]) -> dict:
             "seconds": round(seconds, 1)}
 
 
-def train(data_dir: Path, out_dir: Path = NER_MODEL_DIR, work_dir: Path = Path("runs/ner"), epochs: int = 5,
-          seed: int = 13, threads: int = 2, resume: bool = False, train_splits: tuple[str, ...] = ("train",),
+def train(data_dir: Path, out_dir: Path = NER_MODEL_DIR, work_dir: Path = Path("runs/ner"), epochs: int = 6,
+          seed: int = 13, threads: int = 2, resume: bool = False, train_splits: tuple[str, ...] = ("train", "valid"),
           casing: bool = True) -> dict:
     """Fine-tune on ``train_splits``; returns the validation metrics of the written epoch.
 
