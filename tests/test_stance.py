@@ -33,7 +33,7 @@ class _Fixed:
     def __init__(self, label: int, confidence: float = 0.9):
         self.label, self.confidence, self.seen = label, confidence, []
 
-    def predict(self, items):
+    def probabilities(self, items):
         self.seen.extend(items)
         rest = (1 - self.confidence) / 4
         return [[self.confidence if k == self.label else rest for k in range(5)] for _ in items]

@@ -130,15 +130,29 @@ def train() -> None:
     """Train the models this project ships."""
 
 
-@train.command("ner")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=SHARED_DATA / "conll2003")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="artifact directory (default: the packaged models/ner)")
-@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/ner"))
-@click.option("--epochs", type=int, default=6)
-@click.option("--seed", type=int, default=13)
-@click.option("--threads", type=int, default=2)
-@click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
+def training_command(name: str, data: Path, epochs: int):
+    """``actorwire train NAME`` with the options every training command takes: ``--data``, ``--out``
+    (default: the packaged ``models/NAME``), ``--work-dir`` (``runs/NAME``: log and checkpoint),
+    ``--epochs``, ``--seed``, ``--threads``, ``--resume``."""
+    options = [
+        click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=data),
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help=f"artifact directory (default: the packaged models/{name})"),
+        click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs") / name),
+        click.option("--epochs", type=int, default=epochs),
+        click.option("--seed", type=int, default=13),
+        click.option("--threads", type=int, default=2),
+        click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt"),
+    ]
+
+    def wrap(f):
+        for option in reversed(options):
+            f = option(f)
+        return train.command(name)(f)
+    return wrap
+
+
+@training_command("ner", SHARED_DATA / "conll2003", epochs=6)
 @click.option("--no-casing", is_flag=True, help="ablation: keep the casing embedding at zero")
 @click.option("--train-splits", default="train,valid", show_default=True,
               help="comma-separated CoNLL splits to train on; with 'valid' among them the last epoch is kept")
@@ -153,15 +167,7 @@ def train_ner(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: i
     click.echo(json.dumps(best))
 
 
-@train.command("tsc")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=SHARED_DATA / "newsmtsc")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="artifact directory (default: the packaged models/tsc)")
-@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/tsc"))
-@click.option("--epochs", type=int, default=3)
-@click.option("--seed", type=int, default=13)
-@click.option("--threads", type=int, default=2)
-@click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
+@training_command("tsc", SHARED_DATA / "newsmtsc", epochs=3)
 def train_tsc(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool) -> None:
     """Fine-tune the NewsMTSC target-sentiment classifier; prints the final dev-rw-half metrics as JSON."""
     from actorwire.sentiment.tsc import TSC_MODEL_DIR
@@ -171,15 +177,7 @@ def train_tsc(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: i
                                            threads=threads, resume=resume)))
 
 
-@train.command("dsa")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=SHARED_DATA / "directed_sentiment_dsa")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="artifact directory (default: the packaged models/dsa)")
-@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/dsa"))
-@click.option("--epochs", type=int, default=2)
-@click.option("--seed", type=int, default=13)
-@click.option("--threads", type=int, default=2)
-@click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
+@training_command("dsa", SHARED_DATA / "directed_sentiment_dsa", epochs=2)
 def train_dsa(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool) -> None:
     """Fine-tune the DSA directed-sentiment (stance) classifier; prints the best valid metrics as JSON."""
     from actorwire.sentiment.directed import DSA_MODEL_DIR
@@ -189,15 +187,7 @@ def train_dsa(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: i
                                            threads=threads, resume=resume)))
 
 
-@train.command("attribution")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=SHARED_DATA / "polnear")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="artifact directory (default: the packaged models/attribution)")
-@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/attribution"))
-@click.option("--epochs", type=int, default=1)
-@click.option("--seed", type=int, default=13)
-@click.option("--threads", type=int, default=2)
-@click.option("--resume", is_flag=True, help="continue from work-dir/checkpoint.pt")
+@training_command("attribution", SHARED_DATA / "polnear", epochs=1)
 @click.option("--limit", type=int, default=None, help="train on the first N training articles only")
 def train_attribution(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool,
                       limit: int | None) -> None:

@@ -21,12 +21,8 @@ from collections.abc import Sequence
 from itertools import combinations
 from pathlib import Path
 
-import torch
-
-from actorwire.encoder import load_artifact, load_tokenizer
 from actorwire.messages import Mention, Span, Stance
-from actorwire.runtime import accelerate
-from actorwire.sentiment.marked import MarkedSpanClassifier, MarkedText, encode_marked, predict_batched
+from actorwire.sentiment.marked import MarkedText, PackagedClassifier
 
 DSA_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "dsa"
 DSA_LABELS = ("none", "positive_forward", "positive_backward", "negative_forward", "negative_backward")
@@ -34,29 +30,14 @@ MAX_PAIRS = 10  # actor pairs read per sentence, nearest first (a list of ten na
 _EDGES = {1: ("favor", False), 2: ("favor", True), 3: ("against", False), 4: ("against", True)}
 
 
-def dsa_classifier(encoder) -> MarkedSpanClassifier:
-    """The DSA network around ``encoder``: two marked spans (first, second in reading order), five labels."""
-    return MarkedSpanClassifier(encoder, spans=2, labels=len(DSA_LABELS))
-
-
-class DirectedSentiment:
-    """The packaged DSA model (``actorwire train dsa``). ``predict(items)`` gives the five class
-    probabilities per two-span :class:`MarkedText`. ``runtime`` as for the other models
+class DirectedSentiment(PackagedClassifier):
+    """The packaged DSA model (``actorwire train dsa``): probabilities over :data:`DSA_LABELS` per
+    two-span :class:`MarkedText` (:meth:`probabilities`). ``runtime`` as for the other models
     (:mod:`actorwire.runtime`). Raises ``FileNotFoundError`` when the artifact is missing."""
 
     def __init__(self, model_dir: Path = DSA_MODEL_DIR, batch_size: int = 64, runtime: str = "onnx",
                  cache_dir: Path | None = None, threads: int | None = None):
-        self.meta, model = load_artifact(model_dir, dsa_classifier, "actorwire train dsa")
-        self.name, self.version = self.meta["name"], self.meta["version"]
-        self.batch_size = batch_size
-        self.tokenizer = load_tokenizer()
-        example = encode_marked(self.tokenizer, [MarkedText("Mali cut ties with Ukraine.", ((0, 4), (19, 26)))])
-        self.model = accelerate(model, model_dir, example, ["input_ids", "attention_mask", "shape_ids", "roles"],
-                                runtime, cache_dir, threads or torch.get_num_threads())
-
-    def predict(self, items: Sequence[MarkedText]) -> list[list[float]]:
-        """Probabilities over :data:`DSA_LABELS` per item; items are batched by length."""
-        return predict_batched(self.model, self.tokenizer, items, self.batch_size)
+        super().__init__(model_dir, 2, len(DSA_LABELS), "actorwire train dsa", batch_size, runtime, cache_dir, threads)
 
     def stances(self, texts: dict[str, str], sentences: Sequence[Span], mentions: Sequence[Mention]) -> list[Stance]:
         """Holder → target stances of one article from one batched model call over its actor pairs."""
@@ -68,19 +49,19 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
     """Holder → target stances of one article (see the module docstring); ``model`` gives DSA class
     probabilities per two-span item."""
     items, pairs = [], []
+    linked = sorted((m for m in mentions if m.actor_id), key=lambda m: m.start)
     for sent in sentences:
-        first: dict[str, Mention] = {}
-        for m in sorted(mentions, key=lambda m: m.start):
-            if m.actor_id and m.field == sent.field and sent.start <= m.start and m.end <= sent.end:
+        first: dict[str, Mention] = {}  # each actor's first mention in the sentence, in reading order
+        for m in linked:
+            if m.field == sent.field and sent.start <= m.start and m.end <= sent.end:
                 first.setdefault(m.actor_id, m)
-        candidates = sorted(combinations(sorted(first.values(), key=lambda m: m.start), 2),
-                            key=lambda ab: ab[1].start - ab[0].end)[:MAX_PAIRS]
+        candidates = sorted(combinations(first.values(), 2), key=lambda ab: ab[1].start - ab[0].end)[:MAX_PAIRS]
         for a, b in candidates:
             items.append(MarkedText(texts[sent.field][sent.start : sent.end],
                                     ((a.start - sent.start, a.end - sent.start), (b.start - sent.start, b.end - sent.start))))
             pairs.append((a.actor_id, b.actor_id, sent))
     edges: dict[tuple[str, str, str], Stance] = {}
-    for (a, b, sent), probs in zip(pairs, model.predict(items) if items else []):
+    for (a, b, sent), probs in zip(pairs, model.probabilities(items) if items else []):
         best = max(range(len(probs)), key=probs.__getitem__)
         if best not in _EDGES:
             continue

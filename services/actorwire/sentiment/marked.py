@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from actorwire.encoder import CasedEncoder, piece_shapes
+from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes
 from actorwire.entities.ner import collate
+from actorwire.runtime import accelerate
 
 MAX_PIECES = 160  # context pieces kept around the spans (NewsMTSC and DSA sentences are shorter)
 
@@ -107,3 +109,24 @@ def predict_batched(model, tokenizer, items: Sequence[MarkedText], batch_size: i
             for i, row in zip(chunk, p.tolist()):
                 probs[i] = row
     return [probs[i] for i in range(len(items))]
+
+
+class PackagedClassifier:
+    """A trained :class:`MarkedSpanClassifier` artifact ready for inference: the adapter merged,
+    run by ``runtime`` (``onnx`` fp32, ``onnx-int8`` or ``torch``; :mod:`actorwire.runtime`) with
+    ``threads`` intra-op threads. ``spans``/``labels`` give the network's shape, ``command`` the
+    training command named when the artifact is missing (``FileNotFoundError``)."""
+
+    def __init__(self, model_dir: Path, spans: int, labels: int, command: str, batch_size: int, runtime: str,
+                 cache_dir: Path | None, threads: int | None):
+        self.meta, model = load_artifact(model_dir, lambda encoder: MarkedSpanClassifier(encoder, spans, labels), command)
+        self.name, self.version = self.meta["name"], self.meta["version"]
+        self.batch_size = batch_size
+        self.tokenizer = load_tokenizer()
+        example = encode_marked(self.tokenizer, [MarkedText("Mali cut ties with Ukraine.", ((0, 4), (19, 26))[:spans])])
+        self.model = accelerate(model, model_dir, example, ["input_ids", "attention_mask", "shape_ids", "roles"],
+                                runtime, cache_dir, threads or torch.get_num_threads())
+
+    def probabilities(self, items: Sequence[MarkedText]) -> list[list[float]]:
+        """Class probabilities per item, batched by length (:func:`predict_batched`)."""
+        return predict_batched(self.model, self.tokenizer, items, self.batch_size)

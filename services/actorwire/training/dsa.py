@@ -62,6 +62,6 @@ def evaluate_packaged(data_dir: Path, model_dir: Path = DSA_MODEL_DIR) -> dict:
     model = DirectedSentiment(model_dir)
     rows = _rows(data_dir / "test.txt")
     return {"model": model.name, "version": model.version,
-            "test": marked_training.score(model.predict, rows, len(DSA_LABELS)),
+            "test": marked_training.score(model.probabilities, rows, len(DSA_LABELS)),
             "rule_baseline": marked_training.score(lambda items: [rule_baseline(i) for i in items], rows,
                                                    len(DSA_LABELS))}

@@ -39,7 +39,6 @@ def evaluate_packaged(data_dir: Path, model_dir: Path = TSC_MODEL_DIR) -> dict:
     from actorwire.sentiment.tsc import TransformerTargetSentiment
 
     model = TransformerTargetSentiment(model_dir)
-    predict = lambda items: model.predict([TargetInContext(i.context, *i.spans[0]) for i in items])  # noqa: E731
     return {"model": model.name, "version": model.version,
-            "test_rw": marked_training.score(predict, _rows(data_dir / "original" / "devtest_rw.jsonl"), 3),
-            "test_mt": marked_training.score(predict, _rows(data_dir / "original" / "devtest_mt.jsonl"), 3)}
+            "test_rw": marked_training.score(model.probabilities, _rows(data_dir / "original" / "devtest_rw.jsonl"), 3),
+            "test_mt": marked_training.score(model.probabilities, _rows(data_dir / "original" / "devtest_mt.jsonl"), 3)}
