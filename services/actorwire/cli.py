@@ -177,6 +177,22 @@ def train_tsc(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: i
                                            threads=threads, resume=resume)))
 
 
+@train.command("calibration")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=SHARED_DATA / "persent" / "dev.csv", help="PerSenT csv to fit on")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="calibration file (default: calibration.json beside the packaged models/tsc)")
+def train_calibration(data: Path, out: Path | None) -> None:
+    """Fit the article-level calibration of actor sentiment on PerSenT; prints the fit summary as JSON.
+
+    It fits the packaged target-sentiment model's outputs: refit after retraining that model."""
+    from actorwire.sentiment.tsc import CALIBRATION_FILE, TSC_MODEL_DIR
+    from actorwire.training.calibration import fit
+
+    settings = get_settings().model_copy(update={"sentiment_model": "minilm"})
+    click.echo(json.dumps(fit(settings, data, out or TSC_MODEL_DIR / CALIBRATION_FILE)))
+
+
 @training_command("dsa", SHARED_DATA / "directed_sentiment_dsa", epochs=2)
 def train_dsa(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool) -> None:
     """Fine-tune the DSA directed-sentiment (stance) classifier; prints the best valid metrics as JSON."""
@@ -233,14 +249,15 @@ def eval_tsc(data: Path) -> None:
               help="a PerSenT csv (dev.csv, random_test.csv)")
 @click.option("--model", type=click.Choice(["minilm", "vader"]), default=None, help="sentiment model (default: settings)")
 @click.option("--limit", type=int, default=None, help="first N documents only")
-def eval_persent(data: Path, model: str | None, limit: int | None) -> None:
+@click.option("--no-calibration", is_flag=True, help="the plain mean of the mention distributions, uncalibrated")
+def eval_persent(data: Path, model: str | None, limit: int | None, no_calibration: bool) -> None:
     """Macro-F1 of the main person's document-level sentiment against PerSenT's human labels."""
     from actorwire.offline import evaluate_persent
 
     settings = get_settings()
     if model:
         settings = settings.model_copy(update={"sentiment_model": model})
-    click.echo(json.dumps(evaluate_persent(settings, data, limit)))
+    click.echo(json.dumps(evaluate_persent(settings, data, limit, calibrate=not no_calibration)))
 
 
 @evaluate.command("attribution")

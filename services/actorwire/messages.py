@@ -159,8 +159,11 @@ class Mention(_Strict):
 class Sentiment(_Strict):
     """How the article portrays an actor (NewsMTSC labels).
 
-    ``score`` = P(positive) - P(negative), in [-1, 1]; ``confidence`` = probability of ``label``;
-    ``distribution`` keeps the mean per-mention probabilities so mixed portrayals stay visible.
+    ``distribution`` is the article-level distribution: the mean of the actor's per-mention
+    probabilities, calibrated to document-level judgements where the model has a calibration
+    (:mod:`actorwire.sentiment.targets`), so mixed portrayals stay visible; ``label`` is its most
+    probable class, ``confidence`` that class's probability and ``score`` = P(positive) -
+    P(negative), in [-1, 1].
     """
 
     label: SentimentLabel

@@ -101,36 +101,48 @@ def main_actor(actors, mentions, person: str):
     return max(matches, key=lambda a: a.mention_count, default=None)
 
 
-def evaluate_persent(settings: Settings, csv_path: Path, limit: int | None = None) -> dict:
-    """Document-level sentiment toward an article's main person, against PerSenT's human labels.
+def persent_main_actors(settings: Settings, csv_path: Path, limit: int | None = None, calibrate: bool = True):
+    """(gold label id, the labelled person's actor or ``None``) per PerSenT document, in file order.
 
     Each document becomes a ninjs item (TITLE as headline, DOCUMENT as body) and runs through the
-    entity stage and the actor sentiment of the enrich stage (``settings.sentiment_model``); the
-    prediction is the ``sentiment.label`` of the actor that is the labelled person
-    (:func:`main_actor`), ``neutral`` when no actor is. Macro-F1 over negative/neutral/positive
-    (the issue #5 bar: 0.50), accuracy, and how many people were found.
-    """
-    from sklearn.metrics import f1_score
-
+    entity stage and the actor sentiment of the enrich stage (``settings.sentiment_model``;
+    ``calibrate`` as in :func:`~actorwire.sentiment.targets.actor_sentiments`); the person is
+    found by :func:`main_actor`."""
     from actorwire.datasets import read_persent
     from actorwire.messages import NinjsItem, NinjsText
-    from actorwire.sentiment.targets import LABELS, actor_sentiments
+    from actorwire.sentiment.targets import actor_sentiments
 
     pipeline = Pipeline(settings)
     rows = read_persent(csv_path)[:limit]
-    gold, pred, found = [], [], 0
     for n in range(0, len(rows), 16):
         chunk = rows[n : n + 16]
         items = [NinjsItem(uri=f"persent:{n + k}", language="en", headlines=[NinjsText(value=title)],
                            bodies=[NinjsText(value=document)]) for k, (title, document, _, _) in enumerate(chunk)]
         for stage, (_, _, person, label) in zip(pipeline.entities(items), chunk):
             texts = {"headline": stage.text.headline, "body": stage.text.body}
-            actors = actor_sentiments(pipeline.sentiment, texts, stage.sentences, stage.mentions, stage.actors)
-            actor = main_actor(actors, stage.mentions, person)
-            found += actor is not None
-            gold.append(label)
-            pred.append(LABELS.index(actor.sentiment.label) if actor and actor.sentiment else 1)
-    return {"model": settings.sentiment_model, "data": str(csv_path), "documents": len(gold), "person_found": found,
+            actors = actor_sentiments(pipeline.sentiment, texts, stage.sentences, stage.mentions, stage.actors,
+                                      calibrate)
+            yield label, main_actor(actors, stage.mentions, person)
+
+
+def evaluate_persent(settings: Settings, csv_path: Path, limit: int | None = None, calibrate: bool = True) -> dict:
+    """Document-level sentiment toward an article's main person, against PerSenT's human labels.
+
+    The prediction is the ``sentiment.label`` of the labelled person's actor
+    (:func:`persent_main_actors`), ``neutral`` when no actor is. Macro-F1 over
+    negative/neutral/positive (the issue #5 bar: 0.50), accuracy, and how many people were found.
+    """
+    from sklearn.metrics import f1_score
+
+    from actorwire.sentiment.targets import LABELS
+
+    gold, pred, found = [], [], 0
+    for label, actor in persent_main_actors(settings, csv_path, limit, calibrate):
+        found += actor is not None
+        gold.append(label)
+        pred.append(LABELS.index(actor.sentiment.label) if actor and actor.sentiment else 1)
+    return {"model": settings.sentiment_model, "calibrated": calibrate, "data": str(csv_path), "documents": len(gold),
+            "person_found": found,
             "f1_macro": round(float(f1_score(gold, pred, average="macro", labels=[0, 1, 2])), 4),
             "accuracy": round(sum(p == g for p, g in zip(pred, gold)) / len(gold), 4),
             "predicted": {label: pred.count(k) for k, label in enumerate(LABELS)},

@@ -22,7 +22,7 @@ from itertools import combinations
 from pathlib import Path
 
 from actorwire.messages import Mention, Span, Stance
-from actorwire.sentiment.marked import MarkedText, PackagedClassifier
+from actorwire.sentiment.marked import BATCH_SIZE, MarkedText, PackagedClassifier
 
 DSA_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "dsa"
 DSA_LABELS = ("none", "positive_forward", "positive_backward", "negative_forward", "negative_backward")
@@ -35,7 +35,7 @@ class DirectedSentiment(PackagedClassifier):
     two-span :class:`MarkedText` (:meth:`probabilities`). ``runtime`` as for the other models
     (:mod:`actorwire.runtime`). Raises ``FileNotFoundError`` when the artifact is missing."""
 
-    def __init__(self, model_dir: Path = DSA_MODEL_DIR, batch_size: int = 64, runtime: str = "onnx",
+    def __init__(self, model_dir: Path = DSA_MODEL_DIR, batch_size: int = BATCH_SIZE, runtime: str = "onnx",
                  cache_dir: Path | None = None, threads: int | None = None):
         super().__init__(model_dir, 2, len(DSA_LABELS), "actorwire train dsa", batch_size, runtime, cache_dir, threads)
 

@@ -1,15 +1,22 @@
 """Target sentiment: how the text portrays each actor (NewsMTSC labels negative/neutral/positive).
 
-Each mention is scored in its own context (its sentence); an actor's sentiment is the mean of its
-mentions' probability distributions, so a mixed portrayal stays visible in ``distribution`` instead
-of being averaged to neutral. ``score`` = P(positive) − P(negative) ∈ [−1, 1].
+Each mention is scored in its own context (its sentence) and an actor's mentions are pooled into
+the mean of their probability distributions. A model may carry a :class:`DocumentCalibration` that
+maps this mean to the article-level sentiment toward the actor (fitted on PerSenT's document
+labels, issue #5): mention-level sentiment of a person in bad news is not the author's attitude to
+them. ``distribution`` is the actor's article-level distribution (the calibrated mean, or the plain
+mean without a calibration), so a mixed portrayal stays visible instead of being averaged to
+neutral; ``label`` is its most probable class and ``score`` = P(positive) − P(negative) ∈ [−1, 1].
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from actorwire.messages import Actor, Mention, Sentiment, Span
@@ -26,11 +33,40 @@ class TargetInContext:
     end: int
 
 
+@dataclass(frozen=True)
+class DocumentCalibration:
+    """Multinomial logistic regression from an actor's mean mention distribution (P(negative),
+    P(neutral), P(positive)) to its article-level distribution: ``softmax(coef · mean + intercept)``.
+
+    ``coef`` is 3 × 3 (rows: output labels, columns: input probabilities), ``intercept`` 3 numbers.
+    Fitted by ``actorwire train calibration`` (:mod:`actorwire.training.calibration`) on PerSenT
+    (Bastan et al., COLING 2020) dev; stored as ``calibration.json`` beside the model it calibrates.
+    """
+
+    coef: tuple[tuple[float, float, float], ...]
+    intercept: tuple[float, float, float]
+
+    def __call__(self, mean: Sequence[float]) -> list[float]:
+        logits = [b + sum(w * x for w, x in zip(row, mean)) for row, b in zip(self.coef, self.intercept)]
+        top = max(logits)
+        exp = [math.exp(v - top) for v in logits]
+        return [v / sum(exp) for v in exp]
+
+    @classmethod
+    def load(cls, path: Path) -> DocumentCalibration | None:
+        """The calibration stored at ``path`` (JSON with ``coef`` and ``intercept``), ``None`` when absent."""
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        return cls(tuple(tuple(row) for row in data["coef"]), tuple(data["intercept"]))
+
+
 class TargetSentimentModel(Protocol):
     """What the pipeline needs from a target-sentiment model."""
 
     name: str
     version: str
+    calibration: DocumentCalibration | None
 
     def predict(self, items: Sequence[TargetInContext]) -> list[tuple[float, float, float]]:
         """(P(negative), P(neutral), P(positive)) per item; CPU-bound, runs off the event loop."""
@@ -43,6 +79,7 @@ class VaderSentiment:
     winning label gets ``0.5 + |compound| / 2``, the other two share the rest."""
 
     name = "vader"
+    calibration = None
 
     def __init__(self):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -68,8 +105,9 @@ def sentence_of(sentences: Sequence[Span], field: str, start: int, end: int) -> 
 
 
 def actor_sentiments(model: TargetSentimentModel, texts: dict[str, str], sentences: Sequence[Span],
-                     mentions: Sequence[Mention], actors: Sequence[Actor]) -> list[Actor]:
-    """Actors with ``sentiment`` filled from one batched model call over all their mentions."""
+                     mentions: Sequence[Mention], actors: Sequence[Actor], calibrate: bool = True) -> list[Actor]:
+    """Actors with ``sentiment`` filled from one batched model call over all their mentions (see the
+    module docstring); ``calibrate=False`` keeps the plain mean even where the model has a calibration."""
     items, owners = [], []
     for m in mentions:
         if not m.actor_id:
@@ -87,11 +125,13 @@ def actor_sentiments(model: TargetSentimentModel, texts: dict[str, str], sentenc
         if not rows:
             out.append(actor)
             continue
-        mean = [sum(r[k] for r in rows) / len(rows) for k in range(3)]
-        best = max(range(3), key=lambda k: mean[k])
+        dist = [sum(r[k] for r in rows) / len(rows) for k in range(3)]
+        if calibrate and model.calibration:
+            dist = model.calibration(dist)
+        best = max(range(3), key=lambda k: dist[k])
         out.append(actor.model_copy(update={"sentiment": Sentiment(
-            label=LABELS[best], score=round(max(-1.0, min(1.0, mean[2] - mean[0])), 4),
-            confidence=round(mean[best], 4), distribution={LABELS[k]: round(mean[k], 4) for k in range(3)})}))
+            label=LABELS[best], score=round(max(-1.0, min(1.0, dist[2] - dist[0])), 4),
+            confidence=round(dist[best], 4), distribution={LABELS[k]: round(dist[k], 4) for k in range(3)})}))
     return out
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from actorwire.sentiment.marked import MarkedText, PackagedClassifier
-from actorwire.sentiment.targets import LABELS, TargetInContext
+from actorwire.sentiment.marked import BATCH_SIZE, MarkedText, PackagedClassifier
+from actorwire.sentiment.targets import LABELS, DocumentCalibration, TargetInContext
 
 TSC_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "tsc"
+CALIBRATION_FILE = "calibration.json"  # written by `actorwire train calibration`
 
 
 def marked(items: Sequence[TargetInContext]) -> list[MarkedText]:
@@ -23,11 +24,14 @@ def marked(items: Sequence[TargetInContext]) -> list[MarkedText]:
 class TransformerTargetSentiment(PackagedClassifier):
     """The packaged NewsMTSC model (``actorwire train tsc``); see :mod:`actorwire.sentiment.targets`
     for how mention scores become actor sentiment. ``runtime``: ``onnx`` (default; int8 weights lose 1.0 point of test-rw F1 here), ``onnx-int8`` or ``torch``
-    (:mod:`actorwire.runtime`). Raises ``FileNotFoundError`` when missing."""
+    (:mod:`actorwire.runtime`). Its article-level calibration, when fitted, is ``calibration.json``
+    in ``model_dir`` (:class:`~actorwire.sentiment.targets.DocumentCalibration`). Raises
+    ``FileNotFoundError`` when the model is missing."""
 
-    def __init__(self, model_dir: Path = TSC_MODEL_DIR, batch_size: int = 64, runtime: str = "onnx",
+    def __init__(self, model_dir: Path = TSC_MODEL_DIR, batch_size: int = BATCH_SIZE, runtime: str = "onnx",
                  cache_dir: Path | None = None, threads: int | None = None):
         super().__init__(model_dir, 1, len(LABELS), "actorwire train tsc", batch_size, runtime, cache_dir, threads)
+        self.calibration = DocumentCalibration.load(model_dir / CALIBRATION_FILE)
 
     def predict(self, items: Sequence[TargetInContext]) -> list[tuple[float, float, float]]:
         """(P(negative), P(neutral), P(positive)) per item; items are batched by length."""
