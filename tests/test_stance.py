@@ -6,7 +6,7 @@ import pytest
 
 from actorwire.datasets import read_dsa
 from actorwire.messages import Mention, Span
-from actorwire.sentiment.directed import MAX_PAIRS, DirectedSentiment, find_stances
+from actorwire.sentiment.directed import MAX_PAIRS, MIN_CONFIDENCE, DirectedSentiment, find_stances
 from actorwire.training.dsa import rule_baseline
 
 
@@ -50,6 +50,14 @@ def test_pairs_are_marked_in_reading_order_and_backward_classes_turn_the_edge_ar
         [("actor:Ethiopia", "actor:Kenya", "favor", 0.9)]
     assert stances[0].evidence == sentences[0]
     assert find_stances(_Fixed(label=0), {"body": text}, sentences, _mentions(text, ["Kenya", "Ethiopia"])) == []
+
+
+def test_a_directed_class_below_the_confidence_bar_makes_no_edge():
+    text = "Kenya was praised by Ethiopia."
+    sentences, mentions = [Span(field="body", start=0, end=len(text))], _mentions(text, ["Kenya", "Ethiopia"])
+    assert find_stances(_Fixed(label=2, confidence=MIN_CONFIDENCE - 0.01), {"body": text}, sentences, mentions) == []
+    [stance] = find_stances(_Fixed(label=2, confidence=MIN_CONFIDENCE), {"body": text}, sentences, mentions)
+    assert (stance.label, stance.confidence) == ("favor", MIN_CONFIDENCE)
 
 
 def test_a_long_list_of_names_is_read_as_the_nearest_pairs_only():
