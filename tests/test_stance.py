@@ -97,3 +97,24 @@ def test_the_packaged_model_finds_no_stance_in_a_neutral_sentence(dsa):
     text = "Kenya and Ethiopia will both send delegations to the Geneva talks next week."
     assert dsa.stances({"body": text}, [Span(field="body", start=0, end=len(text))],
                        _mentions(text, ["Kenya", "Ethiopia"])) == []
+
+
+def _people(text, names):
+    """Mentions of ``names`` in ``text``: those with a space are people (PER), the others countries or firms."""
+    return [m.model_copy(update={"label": "PER" if " " in m.text else "ORG"}) for m in _mentions(text, names)]
+
+
+@pytest.mark.parametrize("text, names, pairs", [
+    ("Norwegian Fisheries Minister Ingrid Solberg praised Iceland for the deal.",
+     ["Norwegian", "Ingrid Solberg", "Iceland"], [("Ingrid Solberg", "Iceland")]),
+    ("Midland Rail chief executive Thomas Reed condemned the ruling by Judge Maria Ortiz.",
+     ["Midland Rail", "Thomas Reed", "Maria Ortiz"], [("Thomas Reed", "Maria Ortiz")]),
+    ("Russia's President Vladimir Putin met Olaf Scholz.", ["Russia", "Vladimir Putin", "Olaf Scholz"],
+     [("Vladimir Putin", "Olaf Scholz")]),
+    ("Russia attacked President Volodymyr Zelensky in a speech.", ["Russia", "Volodymyr Zelensky"],
+     [("Russia", "Volodymyr Zelensky")]),
+])
+def test_an_affiliation_that_describes_the_person_after_it_is_not_a_party(text, names, pairs):
+    model = _Fixed(label=0)
+    find_stances(model, {"body": text}, [Span(field="body", start=0, end=len(text))], _people(text, names))
+    assert [tuple(item.context[a:b] for a, b in item.spans) for item in model.seen] == pairs

@@ -2,7 +2,9 @@
 here on DSA (Park, Pan & Joo, "Who blames or endorses whom?", Findings of ACL 2021).
 
 For every sentence naming two or more actors, each pair of actors (their first mentions in the
-sentence, at most :data:`MAX_PAIRS` nearest pairs) is marked in reading order and classified into
+sentence, at most :data:`MAX_PAIRS` nearest pairs; a mention that only describes the person named
+next, "Norwegian Fisheries Minister Ingrid Solberg", "Midland Rail chief executive Thomas Reed",
+is part of that person's description and takes no part, :func:`describes`) is marked in reading order and classified into
 DSA's five classes: none, positive first→second, positive second→first, negative first→second,
 negative second→first. Positive becomes SemEval-2016 ``favor``, negative ``against``, with the
 direction the class gives; ``none``, or a directed class below :data:`MIN_CONFIDENCE`, gives no edge
@@ -19,9 +21,11 @@ receive no stance.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import re
 from itertools import combinations
 from pathlib import Path
 
+from actorwire.entities.actors import ROLE_NOUNS
 from actorwire.messages import Mention, Span, Stance
 from actorwire.sentiment.marked import BATCH_SIZE, MarkedText, PackagedClassifier
 
@@ -32,6 +36,23 @@ _EDGES = {1: ("favor", False), 2: ("favor", True), 3: ("against", False), 4: ("a
 # a directed class makes an edge only at this probability or above, chosen on DSA valid (macro-F1
 # 0.591 for the plain argmax, 0.614 / 0.626 / 0.607 at 0.5 / 0.6 / 0.7); DSA test: 0.597 → 0.608
 MIN_CONFIDENCE = 0.6
+# words of a title between an affiliation and the person it describes ("chief executive", "opposition leader")
+TITLE_WORDS = {w for role in ROLE_NOUNS for w in role.replace("-", " ").split()} | {
+    "opposition", "deputy", "vice", "former", "acting", "executive", "head", "director", "official", "officer",
+    "senator", "founder", "boss", "coach", "manager", "envoy", "general", "party", "state", "chief", "ceo"}
+_GAP = re.compile(r"^(?:['’]s)?[\w\s-]*$")
+
+
+def describes(text: str, first: Mention, second: Mention) -> bool:
+    """Whether ``first`` only describes the person ``second`` that follows it: at most four words
+    between them, the last a title word (:data:`TITLE_WORDS`), the others title words or, outside
+    the (title-case) headline, capitalised ("Canadian opposition leader Claire Tremblay",
+    "Russia's President Vladimir Putin"; not "Russia attacked President Zelensky")."""
+    gap = text[first.end : second.start]
+    words = re.sub(r"^['’]s", " ", gap).split()
+    if second.label != "PER" or not _GAP.match(gap) or not 1 <= len(words) <= 4 or words[-1].lower() not in TITLE_WORDS:
+        return False
+    return all(w.lower() in TITLE_WORDS or (first.field != "headline" and w[0].isupper()) for w in words)
 
 
 def decide(probs: Sequence[float]) -> int:
@@ -60,7 +81,9 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
     """Holder → target stances of one article (see the module docstring); ``model`` gives DSA class
     probabilities per two-span item."""
     items, pairs = [], []
-    linked = sorted((m for m in mentions if m.actor_id), key=lambda m: m.start)
+    linked = sorted((m for m in mentions if m.actor_id), key=lambda m: (m.field, m.start))
+    linked = [m for m, after in zip(linked, linked[1:] + [None])
+              if not (after and after.field == m.field and describes(texts[m.field], m, after))]
     for sent in sentences:
         first: dict[str, Mention] = {}  # each actor's first mention in the sentence, in reading order
         for m in linked:
