@@ -5,11 +5,13 @@ issue #5 (``actorwire eval persent``)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
 from actorwire.decode import decode_ninjs
 from actorwire.ingest.readers import read_inputs
+from actorwire.messages import Actor
 from actorwire.pipeline import Pipeline
 from actorwire.settings import Settings
 from actorwire.streaming import Output, Stage, run_batch
@@ -101,7 +103,8 @@ def main_actor(actors, mentions, person: str):
     return max(matches, key=lambda a: a.mention_count, default=None)
 
 
-def persent_main_actors(settings: Settings, csv_path: Path, limit: int | None = None, calibrate: bool = True):
+def persent_main_actors(settings: Settings, csv_path: Path, limit: int | None = None,
+                        calibrate: bool = True) -> Iterator[tuple[int, Actor | None]]:
     """(gold label id, the labelled person's actor or ``None``) per PerSenT document, in file order.
 
     Each document becomes a ninjs item (TITLE as headline, DOCUMENT as body) and runs through the

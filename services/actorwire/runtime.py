@@ -8,8 +8,9 @@ sentiment model loses 1 point of F1 (model cards; ``bench/ner_speed.py``).
 The graph is exported from the loaded torch model once per artifact and cached under
 ``model_cache_dir`` (default ``$XDG_CACHE_HOME/actorwire``, ``/tmp/.cache/actorwire`` in the
 container image), named by a hash of the artifact's files, the torch and onnxruntime versions and
-:data:`EXPORT_REVISION`, so a retrained model, an upgrade or a changed export never reuses a stale graph. Export takes seconds and needs no
-network; concurrent processes write through a temporary file and an atomic rename.
+:data:`EXPORT_REVISION`, so a retrained model, an upgrade or a changed export never reuses a stale
+graph. Export takes seconds and needs no network; concurrent processes write through a temporary
+file and an atomic rename.
 """
 
 from __future__ import annotations

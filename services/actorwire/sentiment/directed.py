@@ -2,13 +2,13 @@
 here on DSA (Park, Pan & Joo, "Who blames or endorses whom?", Findings of ACL 2021).
 
 For every sentence naming two or more actors, each pair of actors (their first mentions in the
-sentence, at most :data:`MAX_PAIRS` nearest pairs; a mention that only describes the person named
-next, "Norwegian Fisheries Minister Ingrid Solberg", "Midland Rail chief executive Thomas Reed",
-is part of that person's description and takes no part, :func:`describes`) is marked in reading order and classified into
+sentence, at most :data:`MAX_PAIRS` nearest pairs) is marked in reading order and classified into
 DSA's five classes: none, positive first→second, positive second→first, negative first→second,
-negative second→first. Positive becomes SemEval-2016 ``favor``, negative ``against``, with the
-direction the class gives; ``none``, or a directed class below :data:`MIN_CONFIDENCE`, gives no edge
-(:func:`decide`). Reported actions ("X severed relations with Y")
+negative second→first. A mention that only describes the person named next ("Norwegian Fisheries
+Minister Ingrid Solberg", "Midland Rail chief executive Thomas Reed") is part of that person's
+description and no party (:func:`describes`). Positive becomes SemEval-2016 ``favor``, negative
+``against``, with the direction the class gives; ``none``, or a directed class below
+:data:`MIN_CONFIDENCE`, gives no edge (:func:`decide`). Reported actions ("X severed relations with Y")
 and attributed statements ("X accused Y of …") are both in DSA's news sentences. Each stance carries
 its sentence as evidence and the class probability as confidence; across sentences an article keeps
 one edge per (holder, target, label), the most confident. The pipeline adds the sources of
@@ -20,8 +20,8 @@ receive no stance.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import re
+from collections.abc import Sequence
 from itertools import combinations
 from pathlib import Path
 

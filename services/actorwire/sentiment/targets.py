@@ -11,9 +11,9 @@ neutral; ``label`` is its most probable class and ``score`` = P(positive) − P(
 
 from __future__ import annotations
 
-from collections import defaultdict
 import json
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
