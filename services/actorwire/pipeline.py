@@ -45,11 +45,16 @@ def register(table: dict[str, Callable[[Settings], object]], name: str):
     return wrap
 
 
+def _runtime(settings: Settings, runtime: str) -> dict:
+    """Keyword arguments every packaged transformer model takes: its ``runtime``, the graph cache and
+    the thread budget of the worker."""
+    return {"runtime": runtime, "cache_dir": settings.model_cache_dir, "threads": settings.worker.torch_threads}
+
+
 @register(NER_MODELS, "minilm")
 def _minilm_ner(settings: Settings):
     from actorwire.entities.ner import TransformerNer
-    return TransformerNer(runtime=settings.inference, cache_dir=settings.model_cache_dir,
-                          threads=settings.worker.torch_threads)
+    return TransformerNer(**_runtime(settings, settings.inference))
 
 
 @register(NER_MODELS, "spacy")
@@ -61,8 +66,7 @@ def _spacy_ner(settings: Settings):
 @register(SENTIMENT_MODELS, "minilm")
 def _minilm_tsc(settings: Settings):
     from actorwire.sentiment.tsc import TransformerTargetSentiment
-    return TransformerTargetSentiment(runtime=settings.sentiment_inference, cache_dir=settings.model_cache_dir,
-                                      threads=settings.worker.torch_threads)
+    return TransformerTargetSentiment(**_runtime(settings, settings.sentiment_inference))
 
 
 @register(SENTIMENT_MODELS, "vader")
@@ -74,8 +78,7 @@ def _vader(settings: Settings):
 @register(STANCE_MODELS, "minilm")
 def _minilm_dsa(settings: Settings):
     from actorwire.sentiment.directed import DirectedSentiment
-    return DirectedSentiment(runtime=settings.sentiment_inference, cache_dir=settings.model_cache_dir,
-                             threads=settings.worker.torch_threads)
+    return DirectedSentiment(**_runtime(settings, settings.sentiment_inference))
 
 
 @register(STANCE_MODELS, "rules")
@@ -87,8 +90,7 @@ def _stance_rules(settings: Settings):
 @register(ATTRIBUTION_MODELS, "minilm")
 def _minilm_attribution(settings: Settings):
     from actorwire.sentiment.attribution import AttributionTagger
-    return AttributionTagger(runtime=settings.inference, cache_dir=settings.model_cache_dir,
-                             threads=settings.worker.torch_threads)
+    return AttributionTagger(**_runtime(settings, settings.inference))
 
 
 @register(ATTRIBUTION_MODELS, "rules")
