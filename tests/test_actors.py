@@ -114,6 +114,17 @@ def test_role_nouns_are_linked_to_the_named_holder():
     assert all(body[m.start:m.end] == m.text for m in mentions)
 
 
+def test_a_former_holder_does_not_hold_the_role():
+    body = ("Former president Donald Trump attacked Joe Biden over the withdrawal. "
+            "Nancy Pelosi defended the president. Ex-prime minister Boris Johnson said the prime minister erred.")
+    mentions, _ = resolve(body, [("Donald Trump", "PER"), ("Joe Biden", "PER"), ("Nancy Pelosi", "PER"),
+                                 ("Boris Johnson", "PER")])
+    assert [m for m in mentions if m.source == "role"] == []
+    body = "President Joe Biden met Donald Trump, the former president. Later the president left."
+    mentions, _ = resolve(body, [("Joe Biden", "PER"), ("Donald Trump", "PER")])
+    assert [(m.text, m.actor_id) for m in mentions if m.source == "role"] == [("president", "person:joe-biden")]
+
+
 def test_boilerplate_is_not_an_actor():
     body = ("© AP Photo / Evgeniy Maloletka\nSubscribe\nBy John Smith\n"
             "Ukraine has become a supplier of drones, Mali said on Friday.")

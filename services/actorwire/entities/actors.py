@@ -40,6 +40,8 @@ ROLE_NOUNS = ["prime minister", "president", "foreign minister", "defence minist
               "finance minister", "interior minister", "chancellor", "secretary-general", "secretary general",
               "spokeswoman", "spokesman", "spokesperson", "king", "queen", "pope", "governor", "mayor",
               "chief executive", "chairman", "chairwoman", "leader", "minister", "ambassador", "commander"]
+# "former", "ex-", "late", "then" up to two words before a role noun ("former US president")
+_PAST_HOLDER = re.compile(r"\b(?:former|ex|late|then|onetime|one-time)(?:\s+|-)(?:[\w.'’-]+\s+){0,2}$")
 # Expansions for acronyms that articles rarely spell out (checked against the article first).
 KNOWN_ACRONYMS = {"UN": "United Nations", "EU": "European Union", "NATO": "North Atlantic Treaty Organization",
                   "WHO": "World Health Organization", "IMF": "International Monetary Fund",
@@ -294,14 +296,18 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
 
 
 def _role_mentions(body: str, mentions: list[Mention], drafts: dict[str, _Draft]) -> list[Mention]:
-    """Mentions for role nouns ("the prime minister") whose holder the article named beside the role."""
+    """Mentions for role nouns ("the prime minister") whose holder the article named beside the role.
+
+    A past holder ("former president Donald Trump", "ex-prime minister …") is not the holder: "the
+    president" later in the article is someone else."""
     holders: dict[str, str] = {}
     people = [m for m in mentions if m.field == "body" and m.actor_id and drafts[m.actor_id].kind == "person"]
     for m in people:
         before = body[max(0, m.start - 60) : m.start].lower()
         for role in ROLE_NOUNS:
-            if re.search(rf"\b{re.escape(role)}\b[\w\s,]{{0,30}}$", before):
-                holders.setdefault(role, m.actor_id)
+            if found := re.search(rf"\b{re.escape(role)}\b[\w\s,]{{0,30}}$", before):
+                if not _PAST_HOLDER.search(before[: found.start()]):
+                    holders.setdefault(role, m.actor_id)
                 break
     added = []
     taken = [(m.start, m.end) for m in mentions if m.field == "body"]
