@@ -177,6 +177,21 @@ def train_tsc(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: i
                                            threads=threads, resume=resume)))
 
 
+@train.command("soup")
+@click.argument("members", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="artifact directory to write (may be one of the members)")
+def train_soup(members: tuple[Path, ...], out: Path) -> None:
+    """Average trained artifacts of one recipe (different seeds) into one model of the same cost
+    (a uniform model soup); prints the soup's meta.json. Refit the calibration of a souped TSC model."""
+    from actorwire.training.soup import soup
+
+    try:
+        click.echo(json.dumps(soup(members, out)))
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
+
+
 @train.command("calibration")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=SHARED_DATA / "persent" / "dev.csv", help="PerSenT csv to fit on")

@@ -1,0 +1,90 @@
+"""A uniform model soup of artifacts trained with the same recipe (``actorwire train soup``).
+
+Wortsman et al., "Model soups: averaging weights of multiple fine-tuned models improves accuracy
+without increasing inference time" (ICML 2022): models fine-tuned from one pre-trained base with
+different seeds can be averaged weight by weight, and the average is often better than each member
+at the cost of one. Here each member is a LoRA adapter on the same base plus a head, so the average
+of the merged weights is itself a LoRA adapter, exactly: with each member's update
+``(α/r)·Bᵢ·Aᵢ``, the mean over ``n`` members is ``(nα/nr)·[B₁/n … Bₙ/n]·[A₁; …; Aₙ]``, a rank-``n·r``
+adapter with the same scaling. Heads and the casing embedding are averaged plainly.
+
+Measured on NewsMTSC (issue #5): seed 13 (3 epochs) test-rw 0.804, seed 14 (4 epochs) 0.806, their
+soup 0.810 at the cost of one model (averaging the two models' outputs instead: 0.812 at twice
+the cost).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from actorwire.sentiment.tsc import CALIBRATION_FILE
+
+ADAPTER_CONFIG, ADAPTER_WEIGHTS = "adapter_config.json", "adapter_model.safetensors"
+HEAD_WEIGHTS, META = "head.safetensors", "meta.json"
+# fitted on a model's outputs, so not valid for the soup (refit: actorwire train calibration)
+FITTED_ON_OUTPUTS = (CALIBRATION_FILE,)
+
+
+def _same(values: Sequence, what: str) -> None:
+    if any(v != values[0] for v in values[1:]):
+        raise ValueError(f"members differ in {what}: {values}")
+
+
+def soup(members: Sequence[Path], out_dir: Path) -> dict:
+    """Write the uniform soup of ``members`` (artifact directories: ``meta.json``, peft LoRA
+    adapter, ``head.safetensors``) to ``out_dir`` and return its ``meta.json`` content.
+
+    ``out_dir`` may be one of the members (all are read first); files fitted on a model's outputs
+    (``calibration.json``) are removed there. Raises ``ValueError`` for fewer than two members or
+    members that differ in name, labels, base model, adapter configuration or tensor shapes, and
+    ``FileNotFoundError`` for a missing file.
+    """
+    from safetensors.torch import load_file, save_file
+
+    if len(members) < 2:
+        raise ValueError("a soup needs at least two members")
+    metas = [json.loads((Path(m) / META).read_text()) for m in members]
+    configs = [json.loads((Path(m) / ADAPTER_CONFIG).read_text()) for m in members]
+    for key in ("name", "labels", "base_model"):
+        _same([meta.get(key) for meta in metas], key)
+    for key in ("r", "lora_alpha", "target_modules", "peft_type", "use_rslora", "use_dora", "rank_pattern",
+                "alpha_pattern", "modules_to_save"):
+        _same([sorted(v) if isinstance(v := config.get(key), list) else v for config in configs], f"adapter {key}")
+    if configs[0]["peft_type"] != "LORA" or configs[0]["use_rslora"] or configs[0]["use_dora"] \
+            or configs[0]["rank_pattern"] or configs[0]["alpha_pattern"] or configs[0]["modules_to_save"]:
+        raise ValueError("only plain LoRA adapters (one rank and scaling, no saved modules) can be souped")
+    adapters = [load_file(str(Path(m) / ADAPTER_WEIGHTS)) for m in members]
+    heads = [load_file(str(Path(m) / HEAD_WEIGHTS)) for m in members]
+    for what, states in (("adapter tensors", adapters), ("head tensors", heads)):
+        _same([{k: tuple(v.shape) for k, v in s.items()} for s in states], what)
+
+    n = len(members)
+    adapter = {}
+    for key in adapters[0]:
+        parts = [a[key] for a in adapters]
+        if key.endswith("lora_A.weight"):  # [r, in] stacked → [n·r, in]
+            adapter[key] = torch.cat(parts, dim=0).contiguous()
+        elif key.endswith("lora_B.weight"):  # [out, r] side by side, each 1/n → [out, n·r]
+            adapter[key] = (torch.cat(parts, dim=1) / n).contiguous()
+        else:
+            raise ValueError(f"unexpected adapter tensor {key}")
+    head = {k: (sum(h[k] for h in heads) / n).contiguous() for k in heads[0]}
+    config = {**configs[0], "r": n * configs[0]["r"], "lora_alpha": n * configs[0]["lora_alpha"]}
+    meta = {key: metas[0][key] for key in ("name", "labels", "base_model")}
+    meta |= {"version": time.strftime("%Y.%m.%d"),
+             "recipe": {"soup": "uniform weight average (Wortsman et al. 2022), actorwire train soup",
+                        "members": [{"version": m["version"], **m["recipe"]} for m in metas]}}
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file(adapter, str(out_dir / ADAPTER_WEIGHTS))
+    save_file(head, str(out_dir / HEAD_WEIGHTS))
+    (out_dir / ADAPTER_CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    (out_dir / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    for name in FITTED_ON_OUTPUTS:
+        (out_dir / name).unlink(missing_ok=True)
+    return meta
