@@ -252,11 +252,15 @@ def eval_ner(data: Path, model: str | None) -> None:
 
 @evaluate.command("tsc")
 @click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SHARED_DATA / "newsmtsc")
-def eval_tsc(data: Path) -> None:
-    """Macro-F1 of the packaged target-sentiment model on NewsMTSC test-rw and test-mt."""
+@click.option("--model-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="artifact to evaluate (default: the packaged models/tsc)")
+def eval_tsc(data: Path, model_dir: Path | None) -> None:
+    """Macro-F1 of the target-sentiment model on NewsMTSC test-rw and test-mt, run as the pipeline
+    runs it (``sentiment_inference``)."""
+    from actorwire.sentiment.tsc import TSC_MODEL_DIR
     from actorwire.training.tsc import evaluate_packaged
 
-    click.echo(json.dumps(evaluate_packaged(data)))
+    click.echo(json.dumps(evaluate_packaged(data, model_dir or TSC_MODEL_DIR, get_settings().sentiment_inference)))
 
 
 @evaluate.command("persent")
@@ -293,11 +297,12 @@ def eval_attribution(data: Path, model_dir: Path | None) -> None:
 @click.option("--model-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="artifact to evaluate (default: the packaged models/dsa)")
 def eval_dsa(data: Path, model_dir: Path | None) -> None:
-    """Macro-F1 (five classes) of the stance model and of the lexicon rules on DSA test."""
+    """Macro-F1 (five classes) of the stance model, run as the pipeline runs it (``stance_inference``),
+    and of the lexicon rules on DSA test."""
     from actorwire.sentiment.directed import DSA_MODEL_DIR
     from actorwire.training.dsa import evaluate_packaged
 
-    click.echo(json.dumps(evaluate_packaged(data, model_dir or DSA_MODEL_DIR)))
+    click.echo(json.dumps(evaluate_packaged(data, model_dir or DSA_MODEL_DIR, get_settings().stance_inference)))
 
 
 @main.group()

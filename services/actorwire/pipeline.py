@@ -78,7 +78,7 @@ def _vader(settings: Settings):
 @register(STANCE_MODELS, "minilm")
 def _minilm_dsa(settings: Settings):
     from actorwire.sentiment.directed import DirectedSentiment
-    return DirectedSentiment(**_runtime(settings, settings.sentiment_inference))
+    return DirectedSentiment(**_runtime(settings, settings.stance_inference))
 
 
 @register(STANCE_MODELS, "rules")

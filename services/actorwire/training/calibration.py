@@ -42,7 +42,8 @@ def fit(settings: Settings, csv_path: Path, out_path: Path, limit: int | None = 
     summary = {"method": "multinomial logistic regression, L2, C=1, balanced class weights (scikit-learn)",
                "inputs": [f"mean P({k})" for k in LABELS], "outputs": list(LABELS),
                "fitted_on": Path(csv_path).name, "documents": documents, "fitted_documents": len(labels),
-               "sentiment_model": settings.sentiment_model, "version": time.strftime("%Y.%m.%d")}
+               "sentiment_model": settings.sentiment_model, "runtime": settings.sentiment_inference,
+               "version": time.strftime("%Y.%m.%d")}
     out_path.write_text(json.dumps({**summary, "coef": regression.coef_.round(6).tolist(),
                                     "intercept": regression.intercept_.round(6).tolist()}, indent=2) + "\n")
     return summary

@@ -55,19 +55,19 @@ def rule_baseline(item: MarkedText) -> list[float]:
     return out
 
 
-def evaluate_packaged(data_dir: Path, model_dir: Path = DSA_MODEL_DIR) -> dict:
+def evaluate_packaged(data_dir: Path, model_dir: Path = DSA_MODEL_DIR, runtime: str = "onnx") -> dict:
     """``actorwire eval dsa``: macro-F1 over the five classes on DSA ``test.txt`` of the pipeline's
     decision (:func:`~actorwire.sentiment.directed.decide`), of the model's plain argmax, and of the
     rule baseline."""
     from actorwire.sentiment.directed import DirectedSentiment, decide
 
-    model = DirectedSentiment(model_dir)
+    model = DirectedSentiment(model_dir, runtime=runtime)
     rows = _rows(data_dir / "test.txt")
 
     def decided(items):
         return [[float(k == decide(p)) for k in range(len(DSA_LABELS))] for p in model.probabilities(items)]
 
-    return {"model": model.name, "version": model.version,
+    return {"model": model.name, "version": model.version, "runtime": runtime,
             "test": marked_training.score(decided, rows, len(DSA_LABELS)),
             "test_argmax": marked_training.score(model.probabilities, rows, len(DSA_LABELS)),
             "rule_baseline": marked_training.score(lambda items: [rule_baseline(i) for i in items], rows,

@@ -36,11 +36,12 @@ def train(data_dir: Path, out_dir: Path = TSC_MODEL_DIR, work_dir: Path = Path("
         seed=seed, threads=threads, resume=resume, recipe={"dev": "newsmtsc-rw dev (half of test-rw, not selected on)"})
 
 
-def evaluate_packaged(data_dir: Path, model_dir: Path = TSC_MODEL_DIR) -> dict:
-    """``actorwire eval tsc``: macro-F1 of the packaged model on test-rw and test-mt."""
+def evaluate_packaged(data_dir: Path, model_dir: Path = TSC_MODEL_DIR, runtime: str = "onnx") -> dict:
+    """``actorwire eval tsc``: macro-F1 of the model at ``model_dir`` run by ``runtime``
+    (:mod:`actorwire.runtime`) on test-rw and test-mt."""
     from actorwire.sentiment.tsc import TransformerTargetSentiment
 
-    model = TransformerTargetSentiment(model_dir)
-    return {"model": model.name, "version": model.version,
+    model = TransformerTargetSentiment(model_dir, runtime=runtime)
+    return {"model": model.name, "version": model.version, "runtime": runtime,
             "test_rw": marked_training.score(model.probabilities, _rows(data_dir / "original" / "devtest_rw.jsonl"), 3),
             "test_mt": marked_training.score(model.probabilities, _rows(data_dir / "original" / "devtest_mt.jsonl"), 3)}
