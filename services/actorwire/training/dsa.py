@@ -57,8 +57,8 @@ def rule_baseline(item: MarkedText) -> list[float]:
 
 def evaluate_packaged(data_dir: Path, model_dir: Path = DSA_MODEL_DIR, runtime: str = "onnx") -> dict:
     """``actorwire eval dsa``: macro-F1 over the five classes on DSA ``test.txt`` of the pipeline's
-    decision (:func:`~actorwire.sentiment.directed.decide`), of the model's plain argmax, and of the
-    rule baseline."""
+    decision (:func:`~actorwire.sentiment.directed.decide`), of the model's plain argmax (both with
+    the model at ``model_dir`` run by ``runtime``), and of the rule baseline."""
     from actorwire.sentiment.directed import DirectedSentiment, decide
 
     model = DirectedSentiment(model_dir, runtime=runtime)

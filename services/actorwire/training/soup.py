@@ -54,8 +54,8 @@ def soup(members: Sequence[Path], out_dir: Path) -> dict:
     for key in ("r", "lora_alpha", "target_modules", "peft_type", "use_rslora", "use_dora", "rank_pattern",
                 "alpha_pattern", "modules_to_save"):
         _same([sorted(v) if isinstance(v := config.get(key), list) else v for config in configs], f"adapter {key}")
-    if configs[0]["peft_type"] != "LORA" or configs[0]["use_rslora"] or configs[0]["use_dora"] \
-            or configs[0]["rank_pattern"] or configs[0]["alpha_pattern"] or configs[0]["modules_to_save"]:
+    if configs[0].get("peft_type") != "LORA" or any(configs[0].get(key) for key in (
+            "use_rslora", "use_dora", "rank_pattern", "alpha_pattern", "modules_to_save")):
         raise ValueError("only plain LoRA adapters (one rank and scaling, no saved modules) can be souped")
     adapters = [load_file(str(Path(m) / ADAPTER_WEIGHTS)) for m in members]
     heads = [load_file(str(Path(m) / HEAD_WEIGHTS)) for m in members]
