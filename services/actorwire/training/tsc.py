@@ -12,7 +12,7 @@ from pathlib import Path
 
 from actorwire.datasets import read_newsmtsc
 from actorwire.sentiment.targets import LABELS, TargetInContext
-from actorwire.sentiment.tsc import CALIBRATION_FILE, TSC_MODEL_DIR, marked
+from actorwire.sentiment.tsc import TSC_MODEL_DIR, marked
 from actorwire.training import marked as marked_training
 
 
@@ -27,9 +27,9 @@ def train(data_dir: Path, out_dir: Path = TSC_MODEL_DIR, work_dir: Path = Path("
 
     No epoch is selected on evaluation data: the only dev set NewsMTSC has
     (``split_dev_test/newsmtsc-rw/dev.jsonl``) is half of test-rw, so it is logged for progress
-    only. A calibration fitted for the model replaced (``calibration.json``) is removed: refit it
-    with ``actorwire train calibration``. Returns the final dev-rw metrics."""
-    (out_dir / CALIBRATION_FILE).unlink(missing_ok=True)
+    only. Writing the model removes the calibration fitted for the one it replaces
+    (:func:`~actorwire.training.common.write_head_and_meta`): refit it with ``actorwire train
+    calibration``. Returns the final dev-rw metrics."""
     return marked_training.train(
         "actorwire-tsc-minilm", LABELS, 1, _rows(data_dir / "original" / "train.jsonl"),
         _rows(data_dir / "split_dev_test" / "newsmtsc-rw" / "dev.jsonl"), out_dir, work_dir, epochs, select=False,
