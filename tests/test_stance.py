@@ -6,7 +6,8 @@ import pytest
 
 from actorwire.datasets import read_dsa
 from actorwire.messages import Mention, Span
-from actorwire.sentiment.directed import MAX_PAIRS, MIN_CONFIDENCE, DirectedSentiment, find_stances
+from actorwire.sentiment.directed import (ACTION_CONFIDENCE, MAX_PAIRS, MIN_CONFIDENCE, DirectedSentiment,
+                                          find_stances)
 from actorwire.training.dsa import rule_baseline
 
 
@@ -58,6 +59,32 @@ def test_a_directed_class_below_the_confidence_bar_makes_no_edge():
     assert find_stances(_Fixed(label=2, confidence=MIN_CONFIDENCE - 0.01), {"body": text}, sentences, mentions) == []
     [stance] = find_stances(_Fixed(label=2, confidence=MIN_CONFIDENCE), {"body": text}, sentences, mentions)
     assert (stance.label, stance.confidence) == ("favor", MIN_CONFIDENCE)
+
+
+@pytest.mark.parametrize("text, names, edges", [
+    ("The EU imposed new sanctions on Belarus on Monday.", ["EU", "Belarus"], [("EU", "Belarus", "against")]),
+    ("Saudi Arabia backs Egypt in dam dispute", ["Saudi Arabia", "Egypt"], [("Saudi Arabia", "Egypt", "favor")]),
+    ("Germany, France and Britain condemned Russia.", ["Germany", "France", "Britain", "Russia"],
+     [("Britain", "Russia", "against")]),  # the action is read for the name right before it only
+    ("The EU has not imposed sanctions on Belarus.", ["EU", "Belarus"], []),
+    ("Belarus was sanctioned by the EU.", ["Belarus", "EU"], []),  # passive: the words name no holder first
+    ("Mexico condemned the attack, Spain said.", ["Mexico", "Spain"], []),
+    ("Kenya's support for Ethiopia is waning.", ["Kenya", "Ethiopia"], []),  # a noun, as DSA reads it: none
+])
+def test_a_reported_action_makes_an_edge_where_the_model_gives_none(text, names, edges):
+    stances = find_stances(_Fixed(label=0), {"body": text}, [Span(field="body", start=0, end=len(text))],
+                           _mentions(text, names))
+    assert [(s.source_actor_id, s.target_actor_id, s.label) for s in stances] == \
+        [(f"actor:{a}", f"actor:{b}", label) for a, b, label in edges]
+    assert all(s.confidence == ACTION_CONFIDENCE for s in stances)
+
+
+def test_the_model_s_edge_wins_over_the_words():
+    text = "The EU imposed new sanctions on Belarus."
+    [stance] = find_stances(_Fixed(label=4), {"body": text}, [Span(field="body", start=0, end=len(text))],
+                            _mentions(text, ["EU", "Belarus"]))
+    assert (stance.source_actor_id, stance.target_actor_id, stance.label, stance.confidence) == \
+        ("actor:Belarus", "actor:EU", "against", 0.9)
 
 
 def test_a_long_list_of_names_is_read_as_the_nearest_pairs_only():

@@ -65,7 +65,8 @@ def evaluate_packaged(data_dir: Path, model_dir: Path = DSA_MODEL_DIR, runtime: 
     rows = _rows(data_dir / "test.txt")
 
     def decided(items):
-        return [[float(k == decide(p)) for k in range(len(DSA_LABELS))] for p in model.probabilities(items)]
+        return [[float(k == decide(i, p)[0]) for k in range(len(DSA_LABELS))]
+                for i, p in zip(items, model.probabilities(items))]
 
     return {"model": model.name, "version": model.version, "runtime": runtime,
             "test": marked_training.score(decided, rows, len(DSA_LABELS)),
