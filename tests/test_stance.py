@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import pytest
 
 from actorwire.datasets import read_dsa
@@ -88,11 +90,14 @@ def test_the_model_s_edge_wins_over_the_words():
 
 
 def test_a_long_list_of_names_is_read_as_the_nearest_pairs_only():
-    names = [f"Country{k}" for k in range(8)]
-    text = ", ".join(names) + " met."
+    names = [f"Country{k:02d}" for k in range(16)]
+    text = "".join(f"{name}{' and' * (k % 3)} " for k, name in enumerate(names)) + "met."  # uneven gaps
     model = _Fixed(label=0)
-    find_stances(model, {"body": text}, [Span(field="body", start=0, end=len(text))], _mentions(text, names))
-    assert len(model.seen) == MAX_PAIRS < 8 * 7 // 2
+    mentions = _mentions(text, names)
+    find_stances(model, {"body": text}, [Span(field="body", start=0, end=len(text))], mentions)
+    every_pair = sorted(combinations(mentions, 2), key=lambda ab: ab[1].start - ab[0].end)
+    assert [item.spans for item in model.seen] == [((a.start, a.end), (b.start, b.end)) for a, b in every_pair[:MAX_PAIRS]]
+    assert MAX_PAIRS < len(every_pair)
 
 
 def test_the_lexicon_baseline_reads_one_cue_between_the_entities():

@@ -1,8 +1,9 @@
 """The marked-span input encoding (NewsMTSC and DSA recipes): each span is marked where it is."""
 
 from actorwire.encoder import load_tokenizer
+from actorwire.messages import Span
 from actorwire.sentiment.marked import MAX_PIECES, MarkedText, encode_marked, markers
-from actorwire.sentiment.targets import TargetInContext
+from actorwire.sentiment.targets import TargetInContext, sentence_finder
 
 
 def span(text: str, words: str) -> tuple[int, int]:
@@ -58,3 +59,13 @@ def test_the_packaged_model_reads_how_each_marked_target_is_portrayed():
     exact = TransformerTargetSentiment(runtime="torch").predict(items)
     for fast, slow in zip(model.predict(items), exact):
         assert max(abs(a - b) for a, b in zip(fast, slow)) < 0.1
+
+
+def test_each_mention_is_scored_in_the_sentence_that_holds_it():
+    body = "Kenya won. Chad lost the final. Mali drew."
+    spans = [Span(field="body", start=k, end=k + n) for k, n in ((0, 10), (11, 20), (32, 10))]
+    find = sentence_finder([Span(field="headline", start=0, end=12)] + spans[::-1])  # any order
+    assert [find("body", *span(body, w)) for w in ("Kenya", "Chad", "final", "Mali")] == [spans[0], spans[1], spans[1], spans[2]]
+    assert find("headline", 0, 4) == Span(field="headline", start=0, end=12)
+    assert find("body", *span(body, "lost the final. Mali")) is None  # across two sentences
+    assert find("body", 10, 11) is None  # between sentences

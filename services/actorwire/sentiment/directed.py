@@ -24,8 +24,8 @@ receive no stance.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
-from itertools import combinations
 from pathlib import Path
 
 from actorwire.entities.actors import ROLE_NOUNS
@@ -114,26 +114,33 @@ class DirectedSentiment(PackagedClassifier):
         return find_stances(self, texts, sentences, mentions)
 
 
+def _position(m: Mention) -> tuple[str, int]:
+    return m.field, m.start
+
+
 def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Sequence[Span],
                  mentions: Sequence[Mention]) -> list[Stance]:
     """Holder → target stances of one article (see the module docstring); ``model`` gives DSA class
     probabilities per two-span item."""
     items, pairs, named_between = [], [], []
-    linked = sorted((m for m in mentions if m.actor_id), key=lambda m: (m.field, m.start))
+    linked = sorted((m for m in mentions if m.actor_id), key=_position)
     linked = [m for m, after in zip(linked, linked[1:] + [None])
               if not (after and after.field == m.field and describes(texts[m.field], m, after))]
     for sent in sentences:
+        lo, hi = (bisect_left(linked, (sent.field, at), key=_position) for at in (sent.start, sent.end))
+        inside = [m for m in linked[lo:hi] if m.end <= sent.end]
         first: dict[str, Mention] = {}  # each actor's first mention in the sentence, in reading order
-        for m in linked:
-            if m.field == sent.field and sent.start <= m.start and m.end <= sent.end:
-                first.setdefault(m.actor_id, m)
-        candidates = sorted(combinations(first.values(), 2), key=lambda ab: ab[1].start - ab[0].end)[:MAX_PAIRS]
-        for a, b in candidates:
+        for m in inside:
+            first.setdefault(m.actor_id, m)
+        # the nearest pairs: a pair more than MAX_PAIRS names apart has MAX_PAIRS nearer ones
+        order = list(first.values())
+        near = [(a, b) for i, a in enumerate(order) for b in order[i + 1 : i + 1 + MAX_PAIRS]]
+        for a, b in sorted(near, key=lambda ab: ab[1].start - ab[0].end)[:MAX_PAIRS]:
             items.append(MarkedText(texts[sent.field][sent.start : sent.end],
                                     ((a.start - sent.start, a.end - sent.start), (b.start - sent.start, b.end - sent.start))))
             pairs.append((a.actor_id, b.actor_id, sent))
             named_between.append(any(a.end <= m.start and m.end <= b.start and m.actor_id not in (a.actor_id, b.actor_id)
-                                     for m in linked if m.field == sent.field))
+                                     for m in inside))
     edges: dict[tuple[str, str, str], Stance] = {}
     for item, (a, b, sent), between, probs in zip(items, pairs, named_between,
                                                  model.probabilities(items) if items else []):

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -99,9 +100,19 @@ class VaderSentiment:
         return out
 
 
-def sentence_of(sentences: Sequence[Span], field: str, start: int, end: int) -> Span | None:
-    """The sentence span of ``field`` containing ``[start, end)``, if any."""
-    return next((s for s in sentences if s.field == field and s.start <= start and end <= s.end), None)
+def sentence_finder(sentences: Sequence[Span]) -> Callable[[str, int, int], Span | None]:
+    """``find(field, start, end)``: the sentence span of ``field`` containing ``[start, end)``, if
+    any; ``sentences`` do not overlap. A binary search: O(log n) per mention, so a long article
+    with many mentions costs no quadratic time."""
+    ordered = sorted(sentences, key=lambda s: (s.field, s.start))
+    keys = [(s.field, s.start) for s in ordered]
+
+    def find(field: str, start: int, end: int) -> Span | None:
+        k = bisect_right(keys, (field, start)) - 1
+        sent = ordered[k] if k >= 0 else None
+        return sent if sent and sent.field == field and end <= sent.end else None
+
+    return find
 
 
 def actor_sentiments(model: TargetSentimentModel, texts: dict[str, str], sentences: Sequence[Span],
@@ -109,10 +120,11 @@ def actor_sentiments(model: TargetSentimentModel, texts: dict[str, str], sentenc
     """Actors with ``sentiment`` filled from one batched model call over all their mentions (see the
     module docstring); ``calibrate=False`` keeps the plain mean even where the model has a calibration."""
     items, owners = [], []
+    sentence_of = sentence_finder(sentences)
     for m in mentions:
         if not m.actor_id:
             continue
-        sent = sentence_of(sentences, m.field, m.start, m.end) or Span(field=m.field, start=0, end=len(texts[m.field]))
+        sent = sentence_of(m.field, m.start, m.end) or Span(field=m.field, start=0, end=len(texts[m.field]))
         items.append(TargetInContext(texts[m.field][sent.start : sent.end], m.start - sent.start, m.end - sent.start))
         owners.append(m.actor_id)
     probs = model.predict(items) if items else []
