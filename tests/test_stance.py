@@ -89,9 +89,22 @@ def test_the_model_s_edge_wins_over_the_words():
         ("actor:Belarus", "actor:EU", "against", 0.9)
 
 
+@pytest.mark.parametrize("text, names, pairs", [
+    ("Kenya, Uganda and Ethiopia condemned Eritrea.", ["Kenya", "Uganda", "Ethiopia", "Eritrea"],
+     [("Ethiopia", "Eritrea"), ("Uganda", "Eritrea"), ("Kenya", "Eritrea")]),
+    ("Celtic v Rangers (Scottish Cup): Celtic fans booed.", ["Celtic", "Rangers", "Scottish Cup"], []),
+    ("Kenya and Uganda signed a pact.", ["Kenya", "Uganda"], []),
+    ("Kenya backed Uganda.", ["Kenya", "Uganda"], [("Kenya", "Uganda")]),
+])
+def test_two_items_of_one_list_are_not_read_as_a_pair(text, names, pairs):
+    model = _Fixed(label=0)
+    find_stances(model, {"body": text}, [Span(field="body", start=0, end=len(text))], _mentions(text, names))
+    assert [tuple(item.context[a:b] for a, b in item.spans) for item in model.seen] == pairs
+
+
 def test_a_long_list_of_names_is_read_as_the_nearest_pairs_only():
     names = [f"Country{k:02d}" for k in range(16)]
-    text = "".join(f"{name}{' and' * (k % 3)} " for k, name in enumerate(names)) + "met."  # uneven gaps
+    text = "".join(f"{name} {'met ' * (k % 3 + 1)}" for k, name in enumerate(names)) + "today."  # uneven gaps
     model = _Fixed(label=0)
     mentions = _mentions(text, names)
     find_stances(model, {"body": text}, [Span(field="body", start=0, end=len(text))], mentions)
