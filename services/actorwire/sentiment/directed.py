@@ -152,12 +152,12 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
         first: dict[str, Mention] = {}  # each actor's first mention in the sentence, in reading order
         for m in inside:
             first.setdefault(m.actor_id, m)
-        # the nearest pairs (a pair more than MAX_PAIRS names apart has MAX_PAIRS nearer ones) that
-        # are not two items of one list
-        order = list(first.values())
+        # pairs at most MAX_PAIRS actors apart (one further apart has MAX_PAIRS nearer ones), not
+        # two items of one list; the MAX_PAIRS nearest of them
+        order, at = list(first.values()), {id(m): k for k, m in enumerate(inside)}
         text = texts[sent.field]
         near = [(a, b) for i, a in enumerate(order) for b in order[i + 1 : i + 1 + MAX_PAIRS]
-                if not listed(text, a, b, inside)]
+                if not listed(text, a, b, inside[at[id(a)] + 1 : at[id(b)]])]
         for a, b in sorted(near, key=lambda ab: ab[1].start - ab[0].end)[:MAX_PAIRS]:
             items.append(MarkedText(texts[sent.field][sent.start : sent.end],
                                     ((a.start - sent.start, a.end - sent.start), (b.start - sent.start, b.end - sent.start))))
