@@ -81,12 +81,21 @@ def test_a_reported_action_makes_an_edge_where_the_model_gives_none(text, names,
     assert all(s.confidence == ACTION_CONFIDENCE for s in stances)
 
 
-def test_the_model_s_edge_wins_over_the_words():
+@pytest.mark.parametrize("model_class, confidence", [(3, 0.9), (3, 0.4), (4, 0.9), (1, 0.9)])
+def test_the_words_of_a_reported_action_decide_with_the_model_s_confidence_when_it_agrees(model_class, confidence):
     text = "The EU imposed new sanctions on Belarus."
+    [stance] = find_stances(_Fixed(label=model_class, confidence=confidence), {"body": text},
+                            [Span(field="body", start=0, end=len(text))], _mentions(text, ["EU", "Belarus"]))
+    assert (stance.source_actor_id, stance.target_actor_id, stance.label) == ("actor:EU", "actor:Belarus", "against")
+    assert stance.confidence == (confidence if model_class == 3 and confidence > ACTION_CONFIDENCE else ACTION_CONFIDENCE)
+
+
+def test_without_a_reported_action_the_model_decides():
+    text = "Belarus was hit by new sanctions from the EU."
     [stance] = find_stances(_Fixed(label=4), {"body": text}, [Span(field="body", start=0, end=len(text))],
-                            _mentions(text, ["EU", "Belarus"]))
+                            _mentions(text, ["Belarus", "EU"]))
     assert (stance.source_actor_id, stance.target_actor_id, stance.label, stance.confidence) == \
-        ("actor:Belarus", "actor:EU", "against", 0.9)
+        ("actor:EU", "actor:Belarus", "against", 0.9)
 
 
 @pytest.mark.parametrize("text, names, pairs", [
