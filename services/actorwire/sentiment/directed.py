@@ -55,6 +55,9 @@ REPORTED_ACTIONS = {
     "favor": r"backed|backs|endorsed|endorses|praised|praises|supported|supports|defended|congratulated|"
              r"allied with|sided with|thanked",
 }
+# the words between the two names: the verb within 40 characters, then at most a determiner
+_ACTIONS = {label: re.compile(rf"(?:['’]s?)?[^.;:\"“”]{{0,40}}?\b(?:{verbs})\s+(?:(?:the|its|their|his|her)\s+)?",
+                              re.IGNORECASE) for label, verbs in REPORTED_ACTIONS.items()}
 _NEGATION = re.compile(r"\b(?:not|never|no longer|denied|refused|declined)\b|n['’]t\b", re.IGNORECASE)
 # what separates the items of a list (:func:`listed`): punctuation, "and", "or", "v"
 _LIST_GAP = re.compile(r"^(?:['’]s)?[\s,;/&()–-]*(?:(?:and|or|v|vs\.?|versus)[\s,;/&()–-]*)?$", re.IGNORECASE)
@@ -84,9 +87,8 @@ def reported_action(item: MarkedText) -> int:
     between = item.context[first_end:second_start]
     if _NEGATION.search(between):
         return 0
-    for label, verbs in REPORTED_ACTIONS.items():
-        if re.fullmatch(rf"(?:['’]s?)?[^.;:\"“”]{{0,40}}?\b(?:{verbs})\s+(?:(?:the|its|their|his|her)\s+)?", between,
-                        re.IGNORECASE):
+    for label, pattern in _ACTIONS.items():
+        if pattern.fullmatch(between):
             return 3 if label == "against" else 1
     return 0
 
@@ -117,7 +119,8 @@ def decide(item: MarkedText, probs: Sequence[float], named_between: bool = False
     most probable class with its probability when that is ``none`` or reaches
     :data:`MIN_CONFIDENCE`, else ``none`` (0)."""
     best = max(range(len(probs)), key=probs.__getitem__)
-    if action := 0 if named_between else reported_action(item):
+    action = 0 if named_between else reported_action(item)
+    if action:
         return action, max(probs[action], ACTION_CONFIDENCE)
     if best and probs[best] >= MIN_CONFIDENCE:
         return best, probs[best]
