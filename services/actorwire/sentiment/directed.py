@@ -163,14 +163,15 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
         # two items of one list; the MAX_PAIRS nearest of them
         order, at = list(first.values()), {id(m): k for k, m in enumerate(inside)}
         text = texts[sent.field]
-        near = [(a, b) for i, a in enumerate(order) for b in order[i + 1 : i + 1 + MAX_PAIRS]
-                if not listed(text, a, b, inside[at[id(a)] + 1 : at[id(b)]])]
-        for a, b in sorted(near, key=lambda ab: ab[1].start - ab[0].end)[:MAX_PAIRS]:
-            items.append(MarkedText(texts[sent.field][sent.start : sent.end],
+        near = [(a, b, inside[at[id(a)] + 1 : at[id(b)]]) for i, a in enumerate(order)
+                for b in order[i + 1 : i + 1 + MAX_PAIRS]]
+        near = [(a, b, between) for a, b, between in near if not listed(text, a, b, between)]
+        for a, b, between in sorted(near, key=lambda abm: abm[1].start - abm[0].end)[:MAX_PAIRS]:
+            items.append(MarkedText(text[sent.start : sent.end],
                                     ((a.start - sent.start, a.end - sent.start), (b.start - sent.start, b.end - sent.start))))
             pairs.append((a.actor_id, b.actor_id, sent))
             named_between.append(any(a.end <= m.start and m.end <= b.start and m.actor_id not in (a.actor_id, b.actor_id)
-                                     for m in inside))
+                                     for m in between))
     edges: dict[tuple[str, str, str], Stance] = {}
     for item, (a, b, sent), between, probs in zip(items, pairs, named_between,
                                                  model.probabilities(items) if items else []):

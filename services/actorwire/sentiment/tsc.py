@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from actorwire.encoder import CALIBRATION_FILE
 from actorwire.sentiment.marked import BATCH_SIZE, MarkedText, PackagedClassifier
 from actorwire.sentiment.targets import LABELS, DocumentCalibration, TargetInContext
 
 TSC_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "tsc"
-CALIBRATION_FILE = "calibration.json"  # written by `actorwire train calibration`
 
 
 def marked(items: Sequence[TargetInContext]) -> list[MarkedText]:

@@ -84,8 +84,7 @@ def write_head_and_meta(out_dir: Path, head: dict[str, torch.Tensor], meta: dict
     with ``actorwire train calibration``)."""
     from safetensors.torch import save_file
 
-    from actorwire.encoder import HEAD_FILE, META_FILE
-    from actorwire.sentiment.tsc import CALIBRATION_FILE
+    from actorwire.encoder import CALIBRATION_FILE, HEAD_FILE, META_FILE
 
     save_file(head, str(out_dir / HEAD_FILE))
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")

@@ -37,9 +37,9 @@ def soup(members: Sequence[Path], out_dir: Path) -> dict:
     adapter, ``head.safetensors``) to ``out_dir`` and return its ``meta.json`` content.
 
     ``out_dir`` may be one of the members (all are read first); a calibration fitted on the outputs
-    of the model replaced there is removed (:func:`~actorwire.training.common.write_head_and_meta`). Raises ``ValueError`` for fewer than two members or
-    members that differ in name, labels, base model, adapter configuration or tensor shapes, and
-    ``FileNotFoundError`` for a missing file.
+    of the model replaced there is removed (:func:`~actorwire.training.common.write_head_and_meta`).
+    Raises ``ValueError`` for fewer than two members or members that differ in name, labels, base
+    model, adapter configuration or tensor shapes, and ``FileNotFoundError`` for a missing file.
     """
     from safetensors.torch import load_file, save_file
 
