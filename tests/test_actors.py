@@ -176,3 +176,30 @@ def test_function_words_taken_along_by_ner_do_not_split_an_organisation():
     mentions.append(Mention(text="Northstar", label="ORG", field="body", start=start, end=start + 9, score=0.9))
     linked, actors = resolve_actors("", body, mentions)
     assert {a.name for a in actors} == {"Midland Rail", "Great Lakes Freight", "Northstar Devices"}
+
+
+def test_a_title_or_article_tagged_apart_from_the_name_is_no_actor():
+    # NER sometimes tags "The" of "The Countryside Alliance" or the "Justice" of "Fathers 4 Justice"
+    # on its own; such a word used to join the first person of the article
+    body = "Richard Dodd spoke first. The Countryside Alliance says it expects 4,000 supporters. Fathers 4 Justice came too."
+    mentions = mentions_for(body, ("Richard Dodd", "PER"), ("The", "ORG"), ("Countryside Alliance", "ORG"), ("Justice", "ORG"))
+    linked, actors = resolve_actors("", body, mentions)
+    assert {m.text: m.actor_id for m in linked} == {"Richard Dodd": "person:richard-dodd", "The": None,
+                                                    "Countryside Alliance": "organization:countryside-alliance",
+                                                    "Justice": None}
+    assert {a.actor_id: a.mention_count for a in actors} == {"person:richard-dodd": 1,
+                                                             "organization:countryside-alliance": 1}
+
+
+def test_thousands_of_names_on_one_line_resolve_like_a_few():
+    # a hostile body (one line, 3,000 names): each rule reads indexed lookups, so this takes a
+    # fraction of a second (it took a minute when every mention scanned all others)
+    names = [f"{first} Zed{i}" for i in range(1000) for first in ("Ann", "Mr")] + [f"Zed{i} Corp" for i in range(1000)]
+    body = " and ".join(names) + " met."
+    mentions = [Mention(text=n, label="ORG" if n.endswith("Corp") else "PER", field="body", start=m.start(),
+                        end=m.end(), score=0.9) for n in names for m in [re.search(rf"\b{re.escape(n)}\b", body)]]
+    linked, actors = resolve_actors("", body, mentions)
+    assert len(actors) == 2000
+    assert {m.actor_id for m in linked if m.text in ("Ann Zed7", "Mr Zed7")} == {"person:ann-zed7"}
+    assert {a.actor_id: a.mention_count for a in actors}["person:ann-zed7"] == 2
+    assert {m.actor_id for m in linked if m.text == "Zed7 Corp"} == {"organization:zed7-corp"}

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 from actorwire.messages import Actor, Mention
 
@@ -152,27 +154,40 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", text) if w[0].isupper())
 
 
-def furniture_lines(text: str) -> list[tuple[int, int]]:
-    """``[start, end)`` of lines that are page furniture (credits, bylines, labels), not reporting."""
-    spans, pos = [], 0
-    for line in text.split("\n"):
-        if _BOILERPLATE_LINE.match(line) or _CREDIT.search(line) and len(line) < 200:
-            spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return spans
+class _Lines:
+    """The lines of an article body, each judged once: page furniture (credits, bylines, labels;
+    not reporting) or not, running text or a title-like line (short, no final punctuation, mostly
+    capitalised words). Offsets find their line by binary search, so many mentions on a few long
+    lines cost no quadratic time."""
 
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self._running: dict[tuple[int, int], bool] = {}
+        self._furniture: dict[int, bool] = {}
 
-def running_text(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` sits in a sentence of running text rather than a title-like line
-    (short, no final punctuation, mostly capitalised words)."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
-    words = line.split()
-    if not words:
-        return False
-    title_like = sum(w[0].isupper() for w in words if w[0].isalpha()) >= 0.6 * len(words)
-    return not (len(words) <= 14 and title_like and line[-1] not in ".!?\"”'’:")
+    def _line(self, offset: int) -> int:
+        return bisect_right(self.starts, offset) - 1
+
+    def _end(self, line: int) -> int:
+        return self.starts[line + 1] - 1 if line + 1 < len(self.starts) else len(self.text)
+
+    def furniture(self, offset: int) -> bool:
+        """Whether ``offset`` lies on a furniture line (not on its line break)."""
+        k = self._line(offset)
+        if k not in self._furniture:
+            line = self.text[self.starts[k] : self._end(k)]
+            self._furniture[k] = bool(_BOILERPLATE_LINE.match(line) or _CREDIT.search(line) and len(line) < 200)
+        return self._furniture[k] and offset < self._end(k)
+
+    def running(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` sits in running text rather than on a title-like line."""
+        key = self._line(start), self._line(end)
+        if key not in self._running:
+            words = self.text[self.starts[key[0]] : self._end(key[1])].split()
+            title_like = sum(w[0].isupper() for w in words if w[0].isalpha()) >= 0.6 * len(words)
+            self._running[key] = bool(words) and not (len(words) <= 14 and title_like and words[-1][-1] not in ".!?\"”'’:")
+        return self._running[key]
 
 
 @dataclass
@@ -180,7 +195,7 @@ class _Draft:
     kind: str
     name: str
     country: str | None = None
-    mentions: list[Mention] = field(default_factory=list)
+    members: list[int] = field(default_factory=list)  # indices of its mentions in the sorted mentions
 
 
 def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[list[Mention], list[Actor]]:
@@ -188,21 +203,27 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
 
     Returns the mentions in text order (headline first) with ``actor_id`` set (or ``None`` for
     boilerplate and unresolved fragments), plus added ``source="role"`` mentions, and the actors
-    sorted by salience, highest first. Offsets are never changed.
+    sorted by salience, highest first. Offsets are never changed. Lookups are indexed, so the time
+    grows with the number of mentions times the log of it, not its square (a hostile article of
+    thousands of names on one line stays cheap).
     """
     texts = {"headline": headline, "body": body}
-    furniture = furniture_lines(body)
+    lines = _Lines(body)
     drafts: dict[str, _Draft] = {}
     assigned: dict[int, str] = {}
     ordered = sorted(mentions, key=lambda m: (m.field != "headline", m.start))
+    org_words: dict[str, set[str]] = defaultdict(set)  # first and last word of an organisation's name → its ids
 
     def in_furniture(m: Mention) -> bool:
-        return m.field == "body" and any(a <= m.start < b for a, b in furniture) or bool(_CREDIT.search(m.text))
+        return m.field == "body" and lines.furniture(m.start) or bool(_CREDIT.search(m.text))
 
     def add(i: int, kind: str, name: str, country: str | None = None, actor_id: str | None = None) -> None:
         actor_id = actor_id or f"{kind}:{slug(name)}"
+        if actor_id not in drafts and kind == "organization" and name.split():
+            org_words[name.split()[0]].add(actor_id)
+            org_words[name.split()[-1]].add(actor_id)
         draft = drafts.setdefault(actor_id, _Draft(kind, name, country))
-        draft.mentions.append(ordered[i])
+        draft.members.append(i)
         assigned[i] = actor_id
 
     candidates = [i for i, m in enumerate(ordered) if not in_furniture(m)]
@@ -219,13 +240,12 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
             rest.append(i)
     # 2. people: longest name first; shorter names (any label: NER often calls a lone surname
     #    ORG or LOC) join the person whose name they begin or end
-    persons: list[tuple[list[str], str]] = []
+    # a person's full name, and each shorter run of words that begins or ends it → the first
+    # person (longest names first) with that name
+    persons: dict[tuple[str, ...], str] = {}
 
     def person_of(words: list[str]) -> str | None:
-        lowered = [w.lower() for w in words]
-        return next((pid for full, pid in persons
-                     if len(lowered) < len(full) and (lowered == full[-len(lowered):] or lowered == full[: len(lowered)])
-                     or lowered == full), None)
+        return persons.get(tuple(w.lower() for w in words))
 
     for i in sorted(people, key=lambda i: -len(_person_words(ordered[i].text))):
         words = _person_words(ordered[i].text)
@@ -236,11 +256,17 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
             add(i, "person", drafts[match].name, actor_id=match)
         else:
             add(i, "person", " ".join(words))
-            persons.append(([w.lower() for w in words], assigned[i]))
+            full = tuple(w.lower() for w in words)
+            for k in range(1, len(full) + 1):
+                persons.setdefault(full[:k], assigned[i])
+                persons.setdefault(full[-k:], assigned[i])
     orgs, others = [], []
     for i in rest:
         m = ordered[i]
-        match = person_of(_person_words(m.text)) if m.label in ("ORG", "LOC", "MISC") and len(m.text.split()) <= 2 else None
+        words = _person_words(m.text)
+        if not words:
+            continue  # titles and articles only ("The", "General" tagged apart from the name): no actor
+        match = person_of(words) if m.label in ("ORG", "LOC", "MISC") and len(m.text.split()) <= 2 else None
         if match:
             add(i, "person", drafts[match].name, actor_id=match)
         elif m.label == "ORG":
@@ -251,6 +277,9 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     #    that begin or end exactly one of them ("the Council" → "UN Security Council",
     #    "Northstar" → "Northstar Devices")
     expansions: dict[str, str] = {}
+    ending_at: dict[tuple[str, int], int] = {}  # (field, end) → the first candidate mention ending there
+    for j in candidates:
+        ending_at.setdefault((ordered[j].field, ordered[j].end), j)
     for i in sorted(orgs, key=lambda i: (ordered[i].text.isupper(), -len(ordered[i].text.split()))):
         m = ordered[i]
         text = _clean_name(m.text)
@@ -258,8 +287,7 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
             add(i, "organization", expansions.get(text) or KNOWN_ACRONYMS[text])
             continue
         if " " not in text:
-            heads = {aid for aid, d in drafts.items() if d.kind == "organization" and d.name != text
-                     and text in (d.name.split()[0], d.name.split()[-1])}
+            heads = {aid for aid in org_words.get(text, ()) if drafts[aid].name != text}
             if len(heads) == 1:
                 aid = heads.pop()
                 add(i, "organization", drafts[aid].name, actor_id=aid)
@@ -267,8 +295,8 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
         leading = re.match(r"([A-Z][\w’'-]+)\s+(.+)$", text)
         affiliation = _country_key(leading.group(1)) if leading else None
         if affiliation is None:  # "Russian Foreign Ministry" tagged as "Russian" + "Foreign Ministry"
-            before = next((ordered[j] for j in candidates if ordered[j].field == m.field
-                           and 0 <= m.start - ordered[j].end <= 1), None)
+            adjacent = [ending_at[k] for k in ((m.field, m.start), (m.field, m.start - 1)) if k in ending_at]
+            before = ordered[min(adjacent)] if adjacent else None
             affiliation = _country_key(before.text) if before else None
             if affiliation:
                 text = f"{before.text} {text}"
@@ -285,9 +313,9 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     for actor_id, draft in list(drafts.items()):
         if draft.kind == "country":
             continue
-        if not any(m.field == "body" and running_text(body, m.start, m.end) for m in draft.mentions):
-            for m in draft.mentions:
-                assigned.pop(ordered.index(m), None)
+        if not any(ordered[i].field == "body" and lines.running(ordered[i].start, ordered[i].end) for i in draft.members):
+            for i in draft.members:
+                assigned.pop(i, None)
             del drafts[actor_id]
     linked = [m.model_copy(update={"actor_id": assigned.get(i)}) for i, m in enumerate(ordered)]
     linked += _role_mentions(body, linked, drafts)
@@ -310,12 +338,19 @@ def _role_mentions(body: str, mentions: list[Mention], drafts: dict[str, _Draft]
                     holders.setdefault(role, m.actor_id)
                 break
     added = []
-    taken = [(m.start, m.end) for m in mentions if m.field == "body"]
+    taken = sorted((m.start, m.end) for m in mentions if m.field == "body")
+    starts = [a for a, _ in taken]
+    reach = list(accumulate((b for _, b in taken), max))  # reach[k]: the furthest end of taken[: k + 1]
+    named_from: dict[str, int] = {}  # each person's first body mention
+    for m in people:
+        named_from[m.actor_id] = min(m.start, named_from.get(m.actor_id, m.start))
     for role, actor_id in holders.items():
         for match in re.finditer(rf"\b(?:the|The)\s+(?:[A-Z][a-z]+\s+)?({re.escape(role)})\b(?!\s+of\b)", body):
             start, end = match.span(1)
-            names_holder = any(a < end and b > start or 0 <= a - end <= 2 for a, b in taken)  # "President Biden"
-            if names_holder or match.start() < min((m.start for m in people if m.actor_id == actor_id), default=0):
+            # a mention over the role noun, or starting within two characters after it ("President Biden")
+            k = bisect_left(starts, end)
+            names_holder = k > 0 and reach[k - 1] > start or bisect_right(starts, end + 2) > k
+            if names_holder or match.start() < named_from[actor_id]:
                 continue
             added.append(Mention(text=body[start:end], label="PER", field="body", start=start, end=end,
                                  actor_id=actor_id, score=0.5, source="role"))

@@ -7,14 +7,18 @@ cue, in text order: each cue takes the nearest content span no earlier cue took 
 source span in its paragraph (within :data:`REACH` characters, not across another cue); a cue
 without content is no quote. The speaker
 is the actor of a mention inside the source span (a name, or a role noun the actor resolution tied
-to its holder: "the prime minister"); a source that is a personal pronoun ("he said") is the person
-actor named last before it; anything else ("officials") stays unlinked (``speaker_actor_id`` null).
+to its holder: "the prime minister"): the person who heads the phrase ("Richard Dodd, director of
+the Countryside Alliance"; "Yukos spokesman Mike Lake"), else the actor named last in it; a source
+that is a personal pronoun ("he said") is the person actor named last before it; anything else
+("officials") stays unlinked (``speaker_actor_id`` null).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
 from pathlib import Path
 
 from actorwire.entities.ner import EntitySpan, TransformerNer, iob2_labels
@@ -24,25 +28,47 @@ ATTRIBUTION_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "att
 ATTRIBUTION_LABELS = iob2_labels(["SOURCE", "CUE", "CONTENT"])
 REACH = 300  # characters between a cue and its source or content span, at most
 _PRONOUN = re.compile(r"^(?:he|she|they|him|her|i|we)$", re.IGNORECASE)
+# what may follow the person who heads a source phrase: its end, or a post-modifier ("Richard Dodd,
+# regional director of the Countryside Alliance"; "Grant Wilson of Mellon Bank"); not a possessive
+# or a role noun ("Merck's head of research Peter Kim", "Yukos spokesman Mike Lake": the person named
+# last heads those)
+_HEAD = re.compile(r"\s*(?:[.,;:]*\s*$|[,(\-–—]|(?:who|whose|of|from|at|for|with|in)\b)")
 
 
 def link(body: str, spans: Sequence[EntitySpan], mentions: Sequence[Mention], actors: Sequence[Actor]) -> list[Quote]:
-    """Quotes of ``body`` from tagged SOURCE/CUE/CONTENT spans (see the module docstring)."""
+    """Quotes of ``body`` from tagged SOURCE/CUE/CONTENT spans (see the module docstring). ``spans``
+    do not overlap (one IOB2 sequence). Lookups are binary searches, so an article of thousands of
+    quotes costs O(n log n), not the cube of its cues."""
     kinds = {a.actor_id: a.kind for a in actors}
     named = sorted((m for m in mentions if m.field == "body" and m.actor_id), key=lambda m: m.start)
-    cues = [s for s in spans if s.label == "CUE"]
-
+    named_starts = [m.start for m in named]
+    persons = [m for m in named if kinds.get(m.actor_id) == "person"]
+    person_ends = [m.end for m in persons]
+    breaks = [m.start() for m in re.finditer("\n", body)]
+    ordered = sorted(spans, key=lambda s: s.start)
+    cues = [s for s in ordered if s.label == "CUE"]
+    cue_starts = [c.start for c in cues]
+    first_end = list(accumulate((c.end for c in reversed(cues)), min))[::-1]  # first_end[k]: min end of cues[k:]
+    by_label = {label: [s for s in ordered if s.label == label] for label in ("SOURCE", "CONTENT")}
+    ends = {label: [s.end for s in found] for label, found in by_label.items()}
     claimed: set[EntitySpan] = set()
 
+    def clear(lo: int, hi: int) -> bool:
+        """No line break and no whole cue inside ``[lo, hi)``."""
+        k = bisect_left(cue_starts, lo)
+        return not (bisect_left(breaks, lo) < bisect_left(breaks, hi) or k < len(cues) and first_end[k] <= hi)
+
     def nearest(cue: EntitySpan, label: str) -> EntitySpan | None:
+        found = by_label[label]
         best, best_gap = None, REACH + 1
-        for s in spans:
-            if s.label != label or s in claimed:
+        # candidates end at most REACH before the cue and start at most REACH after it, in text order
+        for s in found[bisect_left(ends[label], cue.start - REACH) :]:
+            if s.start > cue.end + REACH:
+                break
+            if s in claimed:
                 continue
             lo, hi = (s.end, cue.start) if s.end <= cue.start else (cue.end, s.start)
-            if lo > hi or "\n" in body[lo:hi] or any(lo <= c.start and c.end <= hi for c in cues if c is not cue):
-                continue
-            if hi - lo < best_gap:
+            if lo <= hi < lo + best_gap and clear(lo, hi):
                 best, best_gap = s, hi - lo
         return best
 
@@ -55,12 +81,14 @@ def link(body: str, spans: Sequence[EntitySpan], mentions: Sequence[Mention], ac
         source = nearest(cue, "SOURCE")
         speaker = None
         if source is not None:
-            inside = [m for m in named if source.start <= m.start and m.end <= source.end]
+            inside = named[bisect_left(named_starts, source.start) : bisect_left(named_starts, source.end)]
+            inside = [m for m in inside if m.end <= source.end]
             if inside:
-                speaker = inside[-1].actor_id
+                speaker = next((m for m in inside if kinds.get(m.actor_id) == "person"
+                                and _HEAD.match(body, m.end, source.end)), inside[-1]).actor_id
             elif _PRONOUN.match(body[source.start : source.end].strip()):
-                earlier = [m for m in named if m.end <= source.start and kinds.get(m.actor_id) == "person"]
-                speaker = earlier[-1].actor_id if earlier else None
+                k = bisect_right(person_ends, source.start)
+                speaker = persons[k - 1].actor_id if k else None
         quotes.append(Quote(
             speaker_actor_id=speaker, cue=Span(field="body", start=cue.start, end=cue.end),
             content=Span(field="body", start=content.start, end=content.end),
@@ -73,10 +101,13 @@ def speaker_mentions(body: str, quotes: Sequence[Quote], mentions: Sequence[Ment
     their speaker, so that stance reads "he accused Y" as the speaker against Y. For the stance
     model's pairing only; they are not published as mentions."""
     labels = {m.actor_id: m.label for m in mentions if m.actor_id}
+    taken = sorted((m.start, m.end) for m in mentions if m.field == "body")
+    starts = [a for a, _ in taken]
+    reach = list(accumulate((b for _, b in taken), max))  # reach[k]: the furthest end of taken[: k + 1]
     out = []
     for q in quotes:
-        if q.speaker_actor_id and q.source and not any(
-                m.field == "body" and m.start < q.source.end and q.source.start < m.end for m in mentions):
+        k = q.source and bisect_left(starts, q.source.end)  # the mentions starting before the source ends
+        if q.speaker_actor_id and q.source and not (k and reach[k - 1] > q.source.start):
             out.append(Mention(text=body[q.source.start : q.source.end], label=labels.get(q.speaker_actor_id, "PER"),
                                field="body", start=q.source.start, end=q.source.end, score=1.0,
                                actor_id=q.speaker_actor_id))
