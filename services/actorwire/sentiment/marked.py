@@ -10,6 +10,7 @@ embedding as the NER model; LoRA adapter.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,20 +64,47 @@ class MarkedSpanClassifier(nn.Module):
         return self.classifier(self.dropout(torch.cat(parts, dim=-1)))
 
 
-def encode_marked(tokenizer, items: Sequence[MarkedText]):
+@dataclass(frozen=True)
+class Pieces:
+    """One context as word pieces: ids, ``(start, end)`` character offsets, shape ids
+    (:func:`~actorwire.encoder.piece_shapes`), and the offsets' starts and ends for binary search."""
+
+    ids: list[int]
+    shapes: list[int]
+    starts: list[int]
+    ends: list[int]
+
+
+def tokenize_contexts(tokenizer, contexts: Sequence[str]) -> dict[str, Pieces]:
+    """Each distinct context tokenized once: the items of one sentence (every name of a long list)
+    share its pieces instead of each tokenizing it again."""
+    distinct = list(dict.fromkeys(contexts))
+    enc = tokenizer(distinct, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    table = {}
+    for k, context in enumerate(distinct):
+        offsets = [tuple(o) for o in enc["offset_mapping"][k]]
+        table[context] = Pieces(enc["input_ids"][k], piece_shapes(context, offsets),
+                                [a for a, _ in offsets], [b for _, b in offsets])
+    return table
+
+
+def encode_marked(tokenizer, items: Sequence[MarkedText], pieces: dict[str, Pieces] | None = None):
     """Marked piece sequences for a batch: tensors ``ids, mask, shapes, roles`` (see
     :class:`MarkedSpanClassifier`). Context beyond ``MAX_PIECES`` pieces is trimmed around the
     spans, starting half a window before the first one; a span with no piece (empty) is marked at
-    the end of the context."""
-    enc = tokenizer([i.context for i in items], add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    the end of the context. ``pieces``: the contexts already tokenized (:func:`tokenize_contexts`),
+    else they are tokenized here. Each item costs O(``MAX_PIECES`` + log of its context's length)
+    beyond that."""
+    pieces = pieces if pieces is not None else tokenize_contexts(tokenizer, [i.context for i in items])
     rows, row_roles = [], []
-    for k, item in enumerate(items):
-        ids, offsets = enc["input_ids"][k], [tuple(o) for o in enc["offset_mapping"][k]]
-        shapes = piece_shapes(item.context, offsets)
+    for item in items:
+        p = pieces[item.context]
+        ids, shapes = p.ids, p.shapes
         bounds = []
         for start, end in item.spans:
-            inside = [j for j, (a, b) in enumerate(offsets) if a < end and b > start]
-            bounds.append((inside[0], inside[-1]) if inside else (len(ids), len(ids) - 1))
+            # the pieces overlapping [start, end): from the first ending after start to the last starting before end
+            first, last = bisect_right(p.ends, start), bisect_left(p.starts, end) - 1
+            bounds.append((first, last) if first <= last else (len(ids), len(ids) - 1))
         first = min(b[0] for b in bounds)
         last = max(b[1] for b in bounds)
         lo = max(0, min(first - MAX_PIECES // 2, len(ids) - MAX_PIECES), last + 1 - MAX_PIECES)
@@ -102,13 +130,15 @@ def encode_marked(tokenizer, items: Sequence[MarkedText]):
 
 
 def predict_batched(model, tokenizer, items: Sequence[MarkedText], batch_size: int) -> list[list[float]]:
-    """Class probabilities per item, batched by context length (``model`` torch or ONNX, eval mode)."""
+    """Class probabilities per item, batched by context length (``model`` torch or ONNX, eval mode);
+    each distinct context is tokenized once."""
     order = sorted(range(len(items)), key=lambda i: len(items[i].context))
+    pieces = tokenize_contexts(tokenizer, [i.context for i in items])
     probs: dict[int, list[float]] = {}
     with torch.inference_mode():
         for b in range(0, len(order), batch_size):
             chunk = order[b : b + batch_size]
-            p = model(*encode_marked(tokenizer, [items[i] for i in chunk])).softmax(-1)
+            p = model(*encode_marked(tokenizer, [items[i] for i in chunk], pieces)).softmax(-1)
             for i, row in zip(chunk, p.tolist()):
                 probs[i] = row
     return [probs[i] for i in range(len(items))]
