@@ -1,6 +1,6 @@
 """Whole-pipeline benchmark of issue #7 on real BBC articles (``../shared/data/bbc_news``).
 
-Usage: python bench/pipeline_speed.py [--articles N] [--kafka-articles N] [--no-kafka] [--json OUT]
+Usage: python bench/pipeline_speed.py [--articles N] [--kafka-articles N] [--kafka-skip N] [--no-kafka] [--json OUT]
 
 Measures, on the same articles, in one run:
 
@@ -12,7 +12,8 @@ Measures, on the same articles, in one run:
     worker processes per stage (each worker one torch/ONNX thread: one core per worker, the way the
     Helm chart sizes them): maximum throughput over a backlog, then publish-to-enriched latency
     (p50/p95/p99; the enriched record's timestamp minus the raw record's) at a fixed offered load of
-    half that maximum, and the peak RSS of every worker (VmHWM).
+    half that maximum, and the peak RSS of every worker (VmHWM). (c) reads the articles after the
+    first ``--kafka-skip`` of the shuffled list, whatever ``--articles`` is, so runs compare.
 
 (a) and (b) run in child processes so that each peak RSS is its own. Prints a table, writes JSON.
 Needs the broker for (c): ``make kafka-up`` (``make bench`` does it).
@@ -188,6 +189,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100, help="articles for (a) and (b)")
     parser.add_argument("--kafka-articles", type=int, default=200, help="articles for each (c) run: half backlog, half paced")
+    parser.add_argument("--kafka-skip", type=int, default=100,
+                        help="(c) reads the articles after the first N of the sample (one to warm up, then "
+                             "--kafka-articles), so its figures do not depend on --articles")
     parser.add_argument("--no-kafka", action="store_true", help="skip (c)")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--child", choices=["naive", "product"], help=argparse.SUPPRESS)
@@ -202,9 +206,9 @@ def main() -> None:
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"{mode}: {results[-1]['articles_per_s']} articles/s", file=sys.stderr, flush=True)
     if not args.no_kafka:
-        files = article_files(args.articles + 1 + args.kafka_articles)
+        files = article_files(args.kafka_skip + 1 + args.kafka_articles)
         for workers in (1, 2):
-            results.append(through_kafka(workers, files[args.articles + 1 :], files[args.articles]))
+            results.append(through_kafka(workers, files[args.kafka_skip + 1 :], files[args.kafka_skip]))
             print(f"kafka-{workers}: {results[-1]['articles_per_s']} articles/s", file=sys.stderr, flush=True)
     by_mode = {r["mode"]: r for r in results}
     summary = {"product_vs_naive": round(by_mode["product"]["articles_per_s"] / by_mode["naive"]["articles_per_s"], 2)}
