@@ -66,6 +66,8 @@ def test_a_directed_class_below_the_confidence_bar_makes_no_edge():
 @pytest.mark.parametrize("text, names, edges", [
     ("The EU imposed new sanctions on Belarus on Monday.", ["EU", "Belarus"], [("EU", "Belarus", "against")]),
     ("Saudi Arabia backs Egypt in dam dispute", ["Saudi Arabia", "Egypt"], [("Saudi Arabia", "Egypt", "favor")]),
+    ("Ghana recalled its ambassador from Togo after the clashes.", ["Ghana", "Togo"], [("Ghana", "Togo", "against")]),
+    ("Brazil voted against the resolution on Venezuela, siding with Russia.", ["Brazil", "Venezuela", "Russia"], []),
     ("Germany, France and Britain condemned Russia.", ["Germany", "France", "Britain", "Russia"],
      [("Britain", "Russia", "against")]),  # the action is read for the name right before it only
     ("The EU has not imposed sanctions on Belarus.", ["EU", "Belarus"], []),
@@ -167,6 +169,10 @@ def _people(text, names):
      [("Vladimir Putin", "Olaf Scholz")]),
     ("Russia attacked President Volodymyr Zelensky in a speech.", ["Russia", "Volodymyr Zelensky"],
      [("Russia", "Volodymyr Zelensky")]),
+    ("Elizabeth Warren accused Federal Reserve chair Jerome Powell of risking jobs.",
+     ["Elizabeth Warren", "Federal Reserve", "Jerome Powell"], [("Elizabeth Warren", "Jerome Powell")]),
+    ("William Ruto praised his Tanzanian counterpart Samia Hassan.", ["William Ruto", "Tanzanian", "Samia Hassan"],
+     [("William Ruto", "Samia Hassan")]),
 ])
 def test_an_affiliation_that_describes_the_person_after_it_is_not_a_party(text, names, pairs):
     model = _Fixed(label=0)
