@@ -47,6 +47,14 @@ def test_plain_text_article_and_directories(tmp_path):
     assert decode_ninjs(records[1].value, 10_000).uri == "urn:c"
 
 
+def test_numeric_character_references_left_in_a_text_file_are_decoded(tmp_path):
+    (tmp_path / "a.txt").write_text("Pap&#233; dropped\n\nPascal Pap&#233; (B&#xE9;ziers) joins AT&amp;T.")
+    (record,) = read_inputs([str(tmp_path / "a.txt")])
+    item = decode_ninjs(record.value, 10_000)
+    assert item.headlines[0].value == "Papé dropped"
+    assert item.bodies[0].value == "Pascal Papé (Béziers) joins AT&amp;T."  # a named reference is kept as written
+
+
 def test_lone_surrogates_reach_decode_instead_of_crashing_the_reader(tmp_path):
     (tmp_path / "a.jsonl").write_bytes(b"\n".join([
         b'{"uri":"c:sur\\ud800","headlines":[{"value":"Kenya Backs Plan"}]}',

@@ -182,7 +182,9 @@ class Actor(_Strict):
     mention_count: int = Field(ge=0)
     in_headline: bool = False
     country: str | None = Field(None, description="ISO 3166 alpha-3 of an affiliated country")
-    sentiment: Sentiment | None = None
+    sentiment: Sentiment | None = Field(
+        None, description="how the article portrays the actor; null on news.entities, and where no sentence "
+                          "portrays it (named only in lists of names, such as a team sheet)")
 
 
 class Stance(_Strict):

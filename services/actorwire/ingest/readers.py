@@ -7,7 +7,9 @@ Accepted inputs (a path, a directory of them, or ``-`` for standard input):
 * ``.json``: one object or an array of them;
 * ``.xml`` / ``.rss`` / ``.atom``: RSS or Atom, read by feedparser;
 * ``.txt``: one plain-text article (UTF-8, a byte-order mark allowed), first non-empty line the
-  headline (a leading ``date YYYY-MM-DD`` is taken as the publication date);
+  headline (a leading ``date YYYY-MM-DD`` is taken as the publication date); numeric character
+  references that an HTML export left in the text (``Pap&#233;``) are decoded, named ones
+  (``AT&amp;T``) kept as written;
 * any other suffix: a feed when the file starts with ``<``, JSON lines otherwise.
 
 The suffix decides, never the content: a ``.jsonl`` whose first line is ``<p>`` is still JSON lines
@@ -20,6 +22,7 @@ dead-lettered exactly as it was read.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -30,6 +33,7 @@ from pathlib import Path
 from actorwire.messages import NINJS_PROPERTIES, SourceCoordinates
 
 _NOT_FEEDS = (".jsonl", ".ndjson", ".json", ".txt")  # read as such whatever their first byte
+_CHAR_REF = re.compile(r"&#(?:\d{1,7}|[xX][0-9a-fA-F]{1,6});")
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ def _feed_records(data: bytes, origin: str) -> Iterator[RawRecord]:
 
 
 def _text_record(path: Path) -> RawRecord:
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    text = _CHAR_REF.sub(lambda ref: html.unescape(ref.group()), path.read_text(encoding="utf-8-sig", errors="replace"))
     lines = text.lstrip().split("\n", 1)
     headline, body = lines[0].strip(), (lines[1] if len(lines) > 1 else "").strip()
     published = None

@@ -1,9 +1,10 @@
 """Stance between actors: who is for or against whom, read by a directed-sentiment model trained
 here on DSA (Park, Pan & Joo, "Who blames or endorses whom?", Findings of ACL 2021).
 
-For every sentence naming two or more actors, each pair of actors (their first mentions in the
-sentence, at most :data:`MAX_PAIRS` nearest pairs, not two items of one list: :func:`listed`) is
-marked in reading order and classified into
+For every sentence naming two or more actors that is not just a list of names (a team sheet:
+:func:`~actorwire.sentiment.lists.name_list`), each pair of actors (their first mentions in the
+sentence, at most :data:`MAX_PAIRS` nearest pairs, not two items of one list:
+:func:`~actorwire.sentiment.lists.listed`) is marked in reading order and classified into
 DSA's five classes: none, positive first→second, positive second→first, negative first→second,
 negative second→first. A mention that only describes the person named next ("Norwegian Fisheries
 Minister Ingrid Solberg", "Midland Rail chief executive Thomas Reed") is part of that person's
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from actorwire.entities.actors import ROLE_NOUNS
 from actorwire.messages import Mention, Span, Stance
+from actorwire.sentiment.lists import listed, name_list
 from actorwire.sentiment.marked import BATCH_SIZE, MarkedText, PackagedClassifier
 
 DSA_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "dsa"
@@ -61,8 +63,6 @@ REPORTED_ACTIONS = {
 _ACTIONS = {label: re.compile(rf"(?:['’]s?)?[^.;:\"“”]{{0,40}}?\b(?:{verbs})\s+(?:(?:the|its|their|his|her)\s+)?",
                               re.IGNORECASE) for label, verbs in REPORTED_ACTIONS.items()}
 _NEGATION = re.compile(r"\b(?:not|never|no longer|denied|refused|declined)\b|n['’]t\b", re.IGNORECASE)
-# what separates the items of a list (:func:`listed`): punctuation, "and", "or", "v"
-_LIST_GAP = re.compile(r"^(?:['’]s)?[\s,;/&()–-]*(?:(?:and|or|v|vs\.?|versus)[\s,;/&()–-]*)?$", re.IGNORECASE)
 ACTION_CONFIDENCE = MIN_CONFIDENCE  # an edge read from the words: the least a model edge has
 
 
@@ -93,23 +93,6 @@ def reported_action(item: MarkedText) -> int:
         if pattern.fullmatch(between):
             return 3 if label == "against" else 1
     return 0
-
-
-def listed(text: str, first: Mention, second: Mention, mentions: Sequence[Mention]) -> bool:
-    """Whether ``first`` and ``second`` are items of one list ("Kenya, Uganda and Ethiopia", a
-    team sheet): nothing but separators and other names between them. No stance is written
-    between two such names; on DSA, such pairs are none in valid and test (69 of 69; the model
-    reads them all as none too, so ``actorwire eval dsa`` is unchanged) and in train in 235 of
-    245. On 80 BBC articles, 13% of the pairs were such, and leaving them out removed
-    two of 145 edges ("Celtic and Rangers" favor; "USADA (United States Anti-Doping Agency)", one
-    body named twice, against itself)."""
-    gap, pos = [], first.end
-    for m in mentions:
-        if first.end <= m.start and m.end <= second.start:
-            gap.append(text[pos : m.start])
-            pos = m.end
-    gap.append(text[pos : second.start])
-    return all(_LIST_GAP.match(part) for part in gap)
 
 
 def decide(item: MarkedText, probs: Sequence[float], named_between: bool = False) -> tuple[int, float]:
@@ -152,10 +135,14 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
     """Holder → target stances of one article (see the module docstring); ``model`` gives DSA class
     probabilities per two-span item."""
     items, pairs, named_between = [], [], []
-    linked = sorted((m for m in mentions if m.actor_id), key=_position)
+    everything = sorted(mentions, key=_position)
+    linked = [m for m in everything if m.actor_id]
     linked = [m for m, after in zip(linked, linked[1:] + [None])
               if not (after and after.field == m.field and describes(texts[m.field], m, after))]
     for sent in sentences:
+        lo, hi = (bisect_left(everything, (sent.field, at), key=_position) for at in (sent.start, sent.end))
+        if name_list(texts[sent.field], sent.start, sent.end, [m for m in everything[lo:hi] if m.end <= sent.end]):
+            continue
         lo, hi = (bisect_left(linked, (sent.field, at), key=_position) for at in (sent.start, sent.end))
         inside = [m for m in linked[lo:hi] if m.end <= sent.end]
         first: dict[str, Mention] = {}  # each actor's first mention in the sentence, in reading order

@@ -1,7 +1,9 @@
 """Target sentiment: how the text portrays each actor (NewsMTSC labels negative/neutral/positive).
 
 Each mention is scored in its own context (its sentence) and an actor's mentions are pooled into
-the mean of their probability distributions. A model may carry a :class:`DocumentCalibration` that
+the mean of their probability distributions. A mention in a sentence that is only a list of names
+(a team sheet, :func:`~actorwire.sentiment.lists.name_list`) is not scored: nothing portrays it
+there, and an actor named only in such lists has no sentiment. A model may carry a :class:`DocumentCalibration` that
 maps this mean to the article-level sentiment toward the actor (fitted on PerSenT's document
 labels, issue #5): mention-level sentiment of a person in bad news is not the author's attitude to
 them. ``distribution`` is the actor's article-level distribution (the calibrated mean, or the plain
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from actorwire.messages import Actor, Mention, Sentiment, Span
+from actorwire.sentiment.lists import name_list
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -121,10 +124,17 @@ def actor_sentiments(model: TargetSentimentModel, texts: dict[str, str], sentenc
     module docstring); ``calibrate=False`` keeps the plain mean even where the model has a calibration."""
     items, owners = [], []
     sentence_of = sentence_finder(sentences)
+    found: dict[tuple[str, int, int], list[Mention]] = defaultdict(list)  # each sentence's mentions, in text order
+    for m in sorted(mentions, key=lambda m: (m.field, m.start)):
+        if sent := sentence_of(m.field, m.start, m.end):
+            found[(sent.field, sent.start, sent.end)].append(m)
+    lists = {key for key, inside in found.items() if name_list(texts[key[0]], key[1], key[2], inside)}
     for m in mentions:
         if not m.actor_id:
             continue
         sent = sentence_of(m.field, m.start, m.end) or Span(field=m.field, start=0, end=len(texts[m.field]))
+        if (sent.field, sent.start, sent.end) in lists:
+            continue  # a name in a list of names: nothing portrays it there
         items.append(TargetInContext(texts[m.field][sent.start : sent.end], m.start - sent.start, m.end - sent.start))
         owners.append(m.actor_id)
     probs = model.predict(items) if items else []

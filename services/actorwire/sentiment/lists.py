@@ -1,0 +1,57 @@
+"""Lists of names: a sentence or a stretch of one that names actors without saying anything about
+them ("Kenya, Uganda and Ethiopia"; a team sheet: "J Robinson (Sale Sharks, capt); M Cueto, J
+Noon…"). Neither target sentiment nor stance reads anything there (issue #5), and such sentences
+cost the most model passes (issue #7): every name is one target-sentiment item and every nearby
+pair one stance item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from actorwire.messages import Mention
+
+# what separates the items of a list (:func:`listed`): punctuation, "and", "or", "v"
+_LIST_GAP = re.compile(r"^(?:['’]s)?[\s,;/&()–-]*(?:(?:and|or|v|vs\.?|versus)[\s,;/&()–-]*)?$", re.IGNORECASE)
+_LIST_WORDS = {"and", "or", "v", "vs", "versus"}
+_WORD = re.compile(r"[^\W\d_]+")
+# a name list has at least NAME_LIST_MIN names, at most one other word per NAME_LIST_WORDS names,
+# and no lower-case word of five letters or more (a verb: "Germany, France and Britain condemned
+# Russia" is a statement): see name_list for what this picks on BBC articles
+NAME_LIST_MIN = 4
+NAME_LIST_WORDS = 4
+
+
+def listed(text: str, first: Mention, second: Mention, mentions: Sequence[Mention]) -> bool:
+    """Whether ``first`` and ``second`` are items of one list ("Kenya, Uganda and Ethiopia", a
+    team sheet): nothing but separators and other names between them. No stance is written
+    between two such names; on DSA, such pairs are none in valid and test (69 of 69; the model
+    reads them all as none too, so ``actorwire eval dsa`` is unchanged) and in train in 235 of
+    245. On 80 BBC articles, 13% of the pairs were such, and leaving them out removed
+    two of 145 edges ("Celtic and Rangers" favor; "USADA (United States Anti-Doping Agency)", one
+    body named twice, against itself)."""
+    gap, pos = [], first.end
+    for m in mentions:
+        if first.end <= m.start and m.end <= second.start:
+            gap.append(text[pos : m.start])
+            pos = m.end
+    gap.append(text[pos : second.start])
+    return all(_LIST_GAP.match(part) for part in gap)
+
+
+def name_list(text: str, start: int, end: int, mentions: Sequence[Mention]) -> bool:
+    """Whether the sentence ``text[start:end]`` is a list of names: at least :data:`NAME_LIST_MIN`
+    of ``mentions`` (all of the sentence's mentions, in text order), at most one word outside them
+    per :data:`NAME_LIST_WORDS` of them ("and", "or", "v" not counted; numbers are not words), and
+    none of those a lower-case word of five letters or more. On 400 BBC articles this picks 45 of
+    the 578 sentences naming four actors or more, every one a team sheet, squad, results line or
+    shortlist ("capt", "Replacements" or a stray piece of an HTML entity allowed)."""
+    if len(mentions) < NAME_LIST_MIN:
+        return False
+    words, pos = [], start
+    for m in mentions + [None]:
+        at = end if m is None else max(pos, m.start)
+        words += [w for w in _WORD.findall(text, pos, at) if w.lower() not in _LIST_WORDS]
+        pos = max(pos, m.end) if m else pos
+    return len(words) * NAME_LIST_WORDS <= len(mentions) and not any(w[0].islower() and len(w) >= 5 for w in words)
