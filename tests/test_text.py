@@ -14,6 +14,13 @@ def test_double_encoded_entities_are_decoded_once_more():
     assert html_to_text("<p>Caf&amp;eacute; &amp;amp; bar</p>") == "Café & bar"
 
 
+def test_a_numeric_reference_past_the_last_code_point_is_a_replacement_character_whatever_its_length():
+    # html.unescape raises on one of thousands of digits (Python's integer conversion limit)
+    for digits in (8, 5000):
+        assert html_to_text(f"<p>a &#{'9' * digits}; &amp;#{'9' * digits}; &#x{'F' * digits}; b</p>") == "a \ufffd \ufffd \ufffd b"
+    assert html_to_text("<p>&#0000000065;&#x0000041;</p>") == "AA"  # leading zeros are no digits
+
+
 def test_plain_text_keeps_offsets_but_drops_controls_bom_and_lone_surrogates():
     raw = "\ufeffMali\x00 and \ud800Niger\x07\nline two"
     assert clean_plain(raw) == "Mali and Niger\nline two"

@@ -27,6 +27,9 @@ _SKIP_TAGS = {"script", "style", "noscript", "template"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
 _TAG = re.compile(r"<[A-Za-z!/?]")
+# a numeric reference past the last code point (0x10FFFF) with thousands of digits makes
+# html.unescape raise instead of giving U+FFFD as it does for smaller ones: replaced beforehand
+_HUGE_CHARREF = re.compile(r"&#(?:0*[1-9]\d{7,}|[xX]0*[1-9a-fA-F][0-9a-fA-F]{6,});?")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -65,7 +68,7 @@ class _TextExtractor(HTMLParser):
 
 def _extract(markup: str) -> str:
     parser = _TextExtractor()
-    parser.feed(markup)
+    parser.feed(_HUGE_CHARREF.sub("\ufffd", markup))
     parser.close()
     return "".join(parser.parts)
 
@@ -76,7 +79,7 @@ def html_to_text(markup: str) -> str:
     for _ in range(3):  # double- (or triple-) encoded entities: "&amp;eacute;" came out as "&eacute;"
         if not _ENTITY.search(text):
             break
-        text = clean_plain(html.unescape(text))
+        text = clean_plain(html.unescape(_HUGE_CHARREF.sub("\ufffd", text)))
         if _TAG.search(text):  # "&amp;lt;script&amp;gt;" came out as "<script>": markup, not text
             text = _extract(text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
