@@ -55,6 +55,7 @@ def test_the_packaged_model_reads_how_each_marked_target_is_portrayed():
     items = [TargetInContext(text, text.index(t), text.index(t) + len(t)) for t in targets]
     labels = [max(range(3), key=p.__getitem__) for p in model.predict(items)]
     assert labels == [0, 2, 1]  # negative, positive, neutral
+    assert model.predict([]) == []  # the sentiment worker's warm-up asks for nothing
     # ONNX Runtime int8 (the default) and PyTorch agree on the distributions
     exact = TransformerTargetSentiment(runtime="torch").predict(items)
     for fast, slow in zip(model.predict(items), exact):

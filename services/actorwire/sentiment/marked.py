@@ -79,6 +79,8 @@ def tokenize_contexts(tokenizer, contexts: Sequence[str]) -> dict[str, Pieces]:
     """Each distinct context tokenized once: the items of one sentence (every name of a long list)
     share its pieces instead of each tokenizing it again."""
     distinct = list(dict.fromkeys(contexts))
+    if not distinct:
+        return {}
     enc = tokenizer(distinct, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
     table = {}
     for k, context in enumerate(distinct):
