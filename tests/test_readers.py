@@ -122,6 +122,18 @@ def test_a_broken_feed_without_entries_is_one_record_to_dead_letter(tmp_path):
         decode_ninjs(records[0].value, 10_000)
 
 
+def test_a_feed_the_parser_fails_on_is_one_record_to_dead_letter_and_the_other_inputs_go_on(tmp_path):
+    bad = tmp_path / "a.rss"  # feedparser raises ValueError on a character reference of 4,301 digits
+    bad.write_bytes(b'<rss version="2.0"><channel><item><title>T</title><description>&amp;#'
+                    + b"9" * 4301 + b";</description></item></channel></rss>")
+    (tmp_path / "b.txt").write_text("Headline\nBody.")
+    records = list(read_inputs([str(bad), str(tmp_path / "b.txt")]))
+    assert records[0].value == bad.read_bytes()
+    with pytest.raises(Rejected):
+        decode_ninjs(records[0].value, 10_000)
+    assert decode_ninjs(records[1].value, 10_000).headlines[0].value == "Headline"
+
+
 def test_rss_titles_keep_their_html_type(tmp_path):
     path = tmp_path / "feed.rss"
     path.write_bytes(b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>

@@ -118,11 +118,16 @@ def _line_record(line: bytes, origin: str, offset: int) -> RawRecord:
 
 
 def _feed_records(data: bytes, origin: str) -> Iterator[RawRecord]:
-    """Entries of an RSS/Atom feed; a malformed feed without any entry text is one record of its bytes."""
+    """Entries of an RSS/Atom feed; a malformed feed without any entry text, or one feedparser
+    fails on (a character reference of thousands of digits raises ``ValueError`` in it), is one
+    record of its bytes, which decoding then dead-letters: the other inputs go on."""
     import feedparser
 
-    feed = feedparser.parse(data)
-    if feed.bozo and not any(e.get("title") or e.get("summary") or e.get("content") for e in feed.entries):
+    try:
+        feed = feedparser.parse(data)
+    except Exception:  # noqa: BLE001 - any failure of the parser on one file must not end the run
+        feed = None
+    if feed is None or feed.bozo and not any(e.get("title") or e.get("summary") or e.get("content") for e in feed.entries):
         yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0))
         return
     for n, entry in enumerate(feed.entries):
