@@ -14,7 +14,7 @@ from actorwire.sentiment.targets import actor_sentiments
 TEAM_SHEET = ("J Robinson (Sale Sharks, capt); M Cueto (Sale Sharks), J Noon (Newcastle), J Lewsey (Wasps); "
               "C Hodgson (Sale Sharks), M Dawson (Wasps).")
 NAMES = re.compile(r"[A-Z] [A-Z][a-z]+|Sale Sharks|Newcastle|Wasps|Kenya|Uganda|Ethiopia|Somalia|Eritrea|Germany|France|"
-                   r"Britain|Russia|Bass|Stella Artois|Hoegaarden|Staropramen|Inbev")
+                   r"Britain|Russia|Bass|Stella Artois|Hoegaarden|Staropramen|Inbev|Italy|Spain|Rwanda|Tanzania")
 
 
 def _mentions(text):
@@ -26,6 +26,9 @@ def _mentions(text):
     (TEAM_SHEET, True),  # "capt" is the one other word among twelve names
     ("Kenya, Uganda, Ethiopia, Somalia.", True),
     ("Germany, France and Britain condemned Russia.", False),  # a verb: a statement about the names
+    ("Germany, France, Italy and Spain sued Russia.", False),
+    ("Kenya, Uganda, Rwanda, Tanzania back Ethiopia", False),
+    ("60m: J Noon (Wasps), M Cueto (Sale Sharks with Wasps), J Lewsey (Newcastle).", True),  # "with" in brackets
     ("Kenya, Uganda, Ethiopia, Somalia and Britain today joined Russia.", False),
     ("Inbev brands include Bass, Stella Artois, Hoegaarden and Staropramen.", False),
     ("Kenya, Uganda and Ethiopia.", False),  # three names: a short list, read pair by pair

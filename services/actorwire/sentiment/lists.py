@@ -15,10 +15,11 @@ from actorwire.messages import Mention
 # what separates the items of a list (:func:`listed`): punctuation, "and", "or", "v"
 _LIST_GAP = re.compile(r"^(?:['’]s)?[\s,;/&()–-]*(?:(?:and|or|v|vs\.?|versus)[\s,;/&()–-]*)?$", re.IGNORECASE)
 _LIST_WORDS = {"and", "or", "v", "vs", "versus"}
-_WORD = re.compile(r"[^\W\d_]+")
-# a name list has at least NAME_LIST_MIN names, at most one other word per NAME_LIST_WORDS names,
-# and no lower-case word of five letters or more (a verb: "Germany, France and Britain condemned
-# Russia" is a statement): see name_list for what this picks on BBC articles
+# a word (not one glued to digits: "60m"), or a parenthesis
+_WORD_OR_PAREN = re.compile(r"[()]|\b[^\W\d_]+\b")
+# a name list has at least NAME_LIST_MIN names and at most one other word per NAME_LIST_WORDS names,
+# none of them lower-case outside parentheses (a verb: "Germany, France and Spain sued Russia" is a
+# statement; "(capt)" in a team sheet is not): see name_list for what this picks on BBC articles
 NAME_LIST_MIN = 4
 NAME_LIST_WORDS = 4
 
@@ -44,14 +45,22 @@ def name_list(text: str, start: int, end: int, mentions: Sequence[Mention]) -> b
     """Whether the sentence ``text[start:end]`` is a list of names: at least :data:`NAME_LIST_MIN`
     of ``mentions`` (all of the sentence's mentions, in text order), at most one word outside them
     per :data:`NAME_LIST_WORDS` of them ("and", "or", "v" not counted; numbers are not words), and
-    none of those a lower-case word of five letters or more. On 400 BBC articles this picks 45 of
-    the 578 sentences naming four actors or more, every one a team sheet, squad, results line or
-    shortlist ("capt", "Replacements" or a stray piece of an HTML entity allowed)."""
+    no lower-case word among those outside parentheses. On 400 BBC articles this picks 45 of the
+    819 sentences naming four actors or more, every one a team sheet, squad, results line or
+    shortlist ("J Robinson (Sale Sharks, capt); M Cueto (Sale Sharks)…", "Replacements: …")."""
     if len(mentions) < NAME_LIST_MIN:
         return False
-    words, pos = [], start
-    for m in mentions + [None]:
-        at = end if m is None else max(pos, m.start)
-        words += [w for w in _WORD.findall(text, pos, at) if w.lower() not in _LIST_WORDS]
-        pos = max(pos, m.end) if m else pos
-    return len(words) * NAME_LIST_WORDS <= len(mentions) and not any(w[0].islower() and len(w) >= 5 for w in words)
+    gaps, pos = [], start
+    for m in mentions:
+        gaps.append(text[pos : max(pos, m.start)])
+        pos = max(pos, m.end)
+    gaps.append(text[pos:end])
+    words, depth = 0, 0
+    for token in _WORD_OR_PAREN.findall(" ".join(gaps)):
+        if token in "()":
+            depth = depth + 1 if token == "(" else max(0, depth - 1)
+        elif token.lower() not in _LIST_WORDS:
+            if token[0].islower() and depth == 0:
+                return False
+            words += 1
+    return words * NAME_LIST_WORDS <= len(mentions)
