@@ -136,3 +136,17 @@ def test_thousands_of_quotes_link_each_to_its_own_cue():
     quotes = link(body, spans, mentions, actors)
     assert [q.speaker_actor_id for q in quotes] == [m.actor_id for m in mentions]
     assert [body[q.content.start:q.content.end] for q in quotes] == [f"number {i} is fine." for i in range(3000)]
+
+
+def test_each_cue_takes_the_quote_of_its_own_sentence_not_the_next_one():
+    # the next sentence's quote is nearer to a cue ('said. "') than its own one is ('," John Smith said')
+    body = '"We will fight on," John Smith said. "We will never surrender," Mary Jones said. "It is over," Peter Brown said.'
+    people = {"John Smith": "person:smith", "Mary Jones": "person:jones", "Peter Brown": "person:brown"}
+    mentions = [Mention(text=n, label="PER", field="body", start=body.index(n), end=body.index(n) + len(n), score=1.0,
+                        actor_id=aid) for n, aid in people.items()]
+    actors = [Actor(actor_id=aid, name=n, kind="person", salience=1.0, mention_count=1) for n, aid in people.items()]
+    quotes_ = ["We will fight on,", "We will never surrender,", "It is over,"]
+    spans = ([_span(body, q, "CONTENT") for q in quotes_] + [_span(body, n, "SOURCE") for n in people]
+             + [_span(body, "said", "CUE", k) for k in range(3)])
+    got = [(q.speaker_actor_id, body[q.content.start:q.content.end]) for q in link(body, spans, mentions, actors)]
+    assert got == list(zip(people.values(), quotes_))

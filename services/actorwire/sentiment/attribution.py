@@ -3,10 +3,9 @@ PolNeAR (Newell, Margolin & Ruths, LREC 2018), linked to the article's actors.
 
 The tagger is the NER recipe with another tag set (IOB2 over SOURCE, CUE, CONTENT; whole bodies in
 sliding windows, :class:`~actorwire.entities.ner.TransformerNer`). Spans become quotes around their
-cue, in text order: each cue takes the nearest content span no earlier cue took and the nearest
-source span in its paragraph (within :data:`REACH` characters, not across another cue); a cue
-without content is no quote. The speaker
-is the actor of a mention inside the source span (a name, or a role noun the actor resolution tied
+cue, in text order: each cue takes the nearest content span no earlier cue took (not one after
+the end of the cue's sentence) and the nearest source span in its paragraph (within :data:`REACH`
+characters, not across another cue); a cue without content is no quote. The speaker is the actor of a mention inside the source span (a name, or a role noun the actor resolution tied
 to its holder: "the prime minister"): the person who heads the phrase ("Richard Dodd, director of
 the Countryside Alliance"; "Yukos spokesman Mike Lake"), else the actor named last in it; a source
 that is a personal pronoun ("he said") is the person actor named last before it; anything else
@@ -32,6 +31,7 @@ _PRONOUN = re.compile(r"^(?:he|she|they|him|her|i|we)$", re.IGNORECASE)
 # regional director of the Countryside Alliance"; "Grant Wilson of Mellon Bank"); not a possessive
 # or a role noun ("Merck's head of research Peter Kim", "Yukos spokesman Mike Lake": the person named
 # last heads those)
+_SENTENCE_END = re.compile(r"[.!?][\"”’']?\s")
 _HEAD = re.compile(r"\s*(?:[.,;:]*\s*$|[,(\-–—]|(?:who|whose|of|from|at|for|with|in)\b)")
 
 
@@ -68,6 +68,8 @@ def link(body: str, spans: Sequence[EntitySpan], mentions: Sequence[Mention], ac
             if s in claimed:
                 continue
             lo, hi = (s.end, cue.start) if s.end <= cue.start else (cue.end, s.start)
+            if label == "CONTENT" and lo == cue.end and _SENTENCE_END.search(body, lo, hi):
+                continue  # the content of the next sentence's quote ('…," A said. "…," B said.')
             if lo <= hi < lo + best_gap and clear(lo, hi):
                 best, best_gap = s, hi - lo
         return best
