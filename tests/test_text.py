@@ -21,6 +21,11 @@ def test_a_numeric_reference_past_the_last_code_point_is_a_replacement_character
     assert html_to_text("<p>&#0000000065;&#x0000041;</p>") == "AA"  # leading zeros are no digits
 
 
+def test_controls_that_separate_text_become_line_breaks_so_words_stay_apart():
+    assert clean_plain("Olaf Scholz\x0cGermany condemned Russia\x85France backed\x1fUkraine.\u2028End") == \
+        "Olaf Scholz\nGermany condemned Russia\nFrance backed Ukraine.\nEnd"
+
+
 def test_plain_text_keeps_offsets_but_drops_controls_bom_and_lone_surrogates():
     raw = "\ufeffMali\x00 and \ud800Niger\x07\nline two"
     assert clean_plain(raw) == "Mali and Niger\nline two"

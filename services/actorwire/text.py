@@ -2,7 +2,9 @@
 
 * text/plain is kept as it is, so offsets are offsets into the original string (output contract v1);
   only characters that no reader wants are dropped (NUL and other C0/C1 controls but tab and line
-  breaks, lone surrogates, a leading byte-order mark).
+  breaks, lone surrogates, a leading byte-order mark), and controls that separate text (form feed,
+  vertical tab, NEL, the information separators, U+2028/U+2029) become line breaks, so the words
+  they separate stay apart.
 * text/html is parsed with the standard library's HTML parser: tags dropped, block elements become
   line breaks, entities unescaped (again, up to three times, if the feed double-encoded them, e.g.
   ``&amp;amp;``; markup that a second unescape reveals, ``&amp;lt;script&amp;gt;``, is parsed and
@@ -24,6 +26,7 @@ from dateutil import parser as date_parser, tz
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr",
                "table", "section", "article", "header", "footer", "figure", "figcaption", "pre", "hr"}
 _SKIP_TAGS = {"script", "style", "noscript", "template"}
+_SEPARATORS = str.maketrans({c: "\n" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"} | {"\x1f": " "})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
 _TAG = re.compile(r"<[A-Za-z!/?]")
@@ -35,8 +38,9 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 def clean_plain(text: str) -> str:
-    """Drop a leading BOM, control characters and lone surrogates; keep everything else as it is."""
-    return _CONTROL.sub("", text.removeprefix("\ufeff"))
+    """Drop a leading BOM, control characters and lone surrogates, turn controls that separate text
+    into line breaks (a unit separator into a space); keep everything else as it is."""
+    return _CONTROL.sub("", text.removeprefix("\ufeff").translate(_SEPARATORS))
 
 
 class _TextExtractor(HTMLParser):
