@@ -156,6 +156,10 @@ def test_ids_are_stable_across_articles_and_salience_orders_actors():
 
 def test_slug_and_gazetteer_basics():
     assert slug("Zoë  O'Brien-Smith") == "zoe-o-brien-smith"
+    assert slug("Bjørn Straße") == "bjorn-strasse"
+    # other scripts keep their letters: names in them must not all share one id
+    assert [slug(n) for n in ("Владимир Путин", "Володимир Зеленський", "习近平", "李强", "…")] == \
+        ["владимир-путин", "володимир-зеленськии", "习近平", "李强", "unnamed"]
     gazetteer = country_gazetteer()
     assert gazetteer["ukrainians"].alpha3 == "UKR" and gazetteer["malian"].alpha3 == "MLI"
     assert gazetteer["british"].alpha3 == "GBR" and gazetteer["united states"].alpha3 == "USA"
@@ -203,3 +207,12 @@ def test_thousands_of_names_on_one_line_resolve_like_a_few():
     assert {m.actor_id for m in linked if m.text in ("Ann Zed7", "Mr Zed7")} == {"person:ann-zed7"}
     assert {a.actor_id: a.mention_count for a in actors}["person:ann-zed7"] == 2
     assert {m.actor_id for m in linked if m.text == "Zed7 Corp"} == {"organization:zed7-corp"}
+
+
+def test_invisible_and_decomposed_characters_do_not_split_an_actor():
+    body = "Ger\u00admany backed Fran\u00e7ois Hollande. Germany and Franc\u0327ois Hollande met Ger\u200bmany's allies."
+    names = ["Ger\u00admany", "Germany", "Ger\u200bmany", "Fran\u00e7ois Hollande", "Franc\u0327ois Hollande"]
+    mentions = mentions_for(body, *[(n, "LOC" if "many" in n else "PER") for n in names])
+    linked, actors = resolve_actors("", body, mentions)
+    assert {a.actor_id: a.mention_count for a in actors} == {"country:DEU": 3, "person:francois-hollande": 2}
+    assert all(body[m.start:m.end] == m.text for m in linked)  # offsets and texts as found

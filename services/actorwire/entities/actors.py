@@ -121,10 +121,26 @@ def _country_key(text: str) -> Country | None:
     return gazetteer.get(key)
 
 
+# Latin letters that do not decompose into a base letter and an accent
+_LATIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ł": "l",
+                                "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH", "ı": "i"})
+
+
 def slug(name: str) -> str:
-    """ASCII, lower-case, hyphenated form of a name, used inside actor ids."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "unnamed"
+    """Lower-case, hyphenated form of a name, used inside actor ids: Latin letters without their
+    accents ("Zoë O'Brien" → ``zoe-o-brien``, "Bjørn" → ``bjorn``), the letters of other scripts as
+    they are ("Владимир Путин" → ``владимир-путин``, "习近平" → ``习近平``), so that names in
+    different scripts never share an id; ``unnamed`` for a name without letters or digits."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name.translate(_LATIN_LETTERS)) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", re.sub(r"[\W_]+", "-", folded.lower()).strip("-")) or "unnamed"
+
+
+def _matchable(text: str) -> str:
+    """A mention's text as names are compared: NFC, without format characters (a soft hyphen or a
+    zero-width space inside "Ger\u00admany"; a decomposed "Franc\u0327ois" composed)."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", "".join(c for c in text if unicodedata.category(c) != "Cf"))
 
 
 def _name_words(text: str) -> list[str]:
@@ -211,7 +227,9 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     lines = _Lines(body)
     drafts: dict[str, _Draft] = {}
     assigned: dict[int, str] = {}
-    ordered = sorted(mentions, key=lambda m: (m.field != "headline", m.start))
+    original = sorted(mentions, key=lambda m: (m.field != "headline", m.start))
+    # matched on their _matchable text; the mentions returned keep theirs
+    ordered = [m if _matchable(m.text) == m.text else m.model_copy(update={"text": _matchable(m.text)}) for m in original]
     org_words: dict[str, set[str]] = defaultdict(set)  # first and last word of an organisation's name → its ids
 
     def in_furniture(m: Mention) -> bool:
@@ -317,7 +335,7 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
             for i in draft.members:
                 assigned.pop(i, None)
             del drafts[actor_id]
-    linked = [m.model_copy(update={"actor_id": assigned.get(i)}) for i, m in enumerate(ordered)]
+    linked = [m.model_copy(update={"actor_id": assigned.get(i)}) for i, m in enumerate(original)]
     linked += _role_mentions(body, linked, drafts)
     linked.sort(key=lambda m: (m.field != "headline", m.start))
     return linked, _actors(drafts, linked, texts)
