@@ -65,3 +65,11 @@ def test_enrich_command_dead_letters_bad_lines_and_exits_zero(tmp_path):
     assert {a.actor_id for a in articles[0].actors} >= {"country:MLI", "country:UKR"}
     assert [(d.source.offset, d.error_class) for d in letters] == [(1, "JSONDecodeError"), (2, "ValidationError")]
     assert "bogus" in letters[1].reason
+
+
+def test_sentences_are_found_around_runs_of_symbols_and_urls(pipeline):
+    # spaCy's tokenizer is quadratic in a run of symbols: 20,000 "<" took a minute to split
+    body = f"Kenya won. {'<' * 20000} Chad lost. See https://example.org/{'a' * 80}. Mali drew."
+    item = NinjsItem(uri="urn:x:runs", language="en", headlines=[NinjsText(value="Results")], bodies=[NinjsText(value=body)])
+    sentences = [body[s.start:s.end] for s in pipeline.prepare(item).sentences if s.field == "body"]
+    assert sentences == ["Kenya won.", f"{'<' * 20000} Chad lost.", f"See https://example.org/{'a' * 80}.", "Mali drew."]

@@ -106,6 +106,16 @@ def _attribution_rules(settings: Settings):
 # LANGUAGE_FLOOR: a text in another script, such as Arabic, keeps its own language).
 LANGUAGE_CONFIDENCE = 0.8
 LANGUAGE_FLOOR = 0.001
+# spaCy's tokenizer takes time quadratic in the length of a run of punctuation or symbols without
+# spaces (a hostile "<<<…" of 30,000 characters took two minutes; runs of 64 cost nothing): the
+# sentencizer reads any longer run as one plain word of the same length, keeping a final . ! or ?,
+# so offsets stay and no sentence ends inside a URL or a row of symbols
+_LONG_RUN = re.compile(r"\S{65,}")
+
+
+def _one_word(run: re.Match) -> str:
+    text = run.group()
+    return "x" * (len(text) - 1) + (text[-1] if text[-1] in ".!?" else "x")
 
 
 @cache
@@ -249,7 +259,7 @@ class Pipeline:
             if line.strip():
                 lines.append((pos, line))
             pos += len(line) + 1
-        for (offset, _), doc in zip(lines, self._sentencizer.pipe(line for _, line in lines)):
+        for (offset, _), doc in zip(lines, self._sentencizer.pipe(_LONG_RUN.sub(_one_word, line) for _, line in lines)):
             for sent in doc.sents:
                 text = sent.text
                 if text.strip():
