@@ -127,7 +127,8 @@ def _feed_records(data: bytes, origin: str) -> Iterator[RawRecord]:
         feed = feedparser.parse(data)
     except Exception:  # noqa: BLE001 - any failure of the parser on one file must not end the run
         feed = None
-    if feed is None or feed.bozo and not any(e.get("title") or e.get("summary") or e.get("content") for e in feed.entries):
+    if feed is None or feed.bozo and not any(e.get("title") or e.get("summary") or e.get("content")
+                                             for e in feed.entries):
         yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0))
         return
     for n, entry in enumerate(feed.entries):

@@ -5,9 +5,10 @@ The tagger is the NER recipe with another tag set (IOB2 over SOURCE, CUE, CONTEN
 sliding windows, :class:`~actorwire.entities.ner.TransformerNer`). Spans become quotes around their
 cue, in text order: each cue takes the nearest content span no earlier cue took (not one after
 the end of the cue's sentence) and the nearest source span in its paragraph (within :data:`REACH`
-characters, not across another cue); a cue without content is no quote. The speaker is the actor of a mention inside the source span (a name, or a role noun the actor resolution tied
-to its holder: "the prime minister"): the person who heads the phrase ("Richard Dodd, director of
-the Countryside Alliance"; "Yukos spokesman Mike Lake"), else the actor named last in it; a source
+characters, not across another cue); a cue without content is no quote. The speaker is the actor
+of a mention inside the source span (a name, or a role noun the actor resolution tied to its
+holder: "the prime minister"): the person who heads the phrase ("Richard Dodd, director of the
+Countryside Alliance"; "Yukos spokesman Mike Lake"), else the actor named last in it; a source
 that is a personal pronoun ("he said") is the person actor named last before it; anything else
 ("officials") stays unlinked (``speaker_actor_id`` null).
 """
@@ -27,11 +28,11 @@ ATTRIBUTION_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "att
 ATTRIBUTION_LABELS = iob2_labels(["SOURCE", "CUE", "CONTENT"])
 REACH = 300  # characters between a cue and its source or content span, at most
 _PRONOUN = re.compile(r"^(?:he|she|they|him|her|i|we)$", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?][\"”’']?\s")  # a sentence ends between a cue and a content span after it
 # what may follow the person who heads a source phrase: its end, or a post-modifier ("Richard Dodd,
 # regional director of the Countryside Alliance"; "Grant Wilson of Mellon Bank"); not a possessive
 # or a role noun ("Merck's head of research Peter Kim", "Yukos spokesman Mike Lake": the person named
 # last heads those)
-_SENTENCE_END = re.compile(r"[.!?][\"”’']?\s")
 _HEAD = re.compile(r"\s*(?:[.,;:]*\s*$|[,(\-–—]|(?:who|whose|of|from|at|for|with|in)\b)")
 
 
@@ -108,8 +109,10 @@ def speaker_mentions(body: str, quotes: Sequence[Quote], mentions: Sequence[Ment
     reach = list(accumulate((b for _, b in taken), max))  # reach[k]: the furthest end of taken[: k + 1]
     out = []
     for q in quotes:
-        k = q.source and bisect_left(starts, q.source.end)  # the mentions starting before the source ends
-        if q.speaker_actor_id and q.source and not (k and reach[k - 1] > q.source.start):
+        if not (q.speaker_actor_id and q.source):
+            continue
+        k = bisect_left(starts, q.source.end)  # the mentions starting before the source ends
+        if not (k and reach[k - 1] > q.source.start):  # none of them reaches into the source
             out.append(Mention(text=body[q.source.start : q.source.end], label=labels.get(q.speaker_actor_id, "PER"),
                                field="body", start=q.source.start, end=q.source.end, score=1.0,
                                actor_id=q.speaker_actor_id))

@@ -53,8 +53,8 @@ _GAP = re.compile(r"^(?:['’]s)?[\w\s-]*$")
 # none: macro-F1 valid 0.626 → 0.628, test 0.608 → 0.608 (issue #5: "X severed relations with Y", "X backed Y")
 REPORTED_ACTIONS = {
     "against": r"imposed (?:new |fresh |further |more )?sanctions (?:on|against)|sanctioned|severed (?:diplomatic )?"
-               r"(?:relations|ties) with|cut (?:diplomatic )?ties with|recalled (?:its |their )?(?:ambassador|envoy) from|"
-               r"expelled|invaded|declared war on|accused|"
+               r"(?:relations|ties) with|cut (?:diplomatic )?ties with|"
+               r"recalled (?:its |their )?(?:ambassador|envoy) from|expelled|invaded|declared war on|accused|"
                r"condemned|denounced|sued|blamed|critici[sz]ed|attacked|threatened|rejected|opposed",
     "favor": r"backed|backs|endorsed|endorses|praised|praises|supported|supports|defended|congratulated|"
              r"allied with|sid(?:ed|es) with|thanked",
