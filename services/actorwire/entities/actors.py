@@ -131,7 +131,8 @@ def slug(name: str) -> str:
     accents ("Zoë O'Brien" → ``zoe-o-brien``, "Bjørn" → ``bjorn``), the letters of other scripts as
     they are ("Владимир Путин" → ``владимир-путин``, "习近平" → ``习近平``), so that names in
     different scripts never share an id; ``unnamed`` for a name without letters or digits."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", name.translate(_LATIN_LETTERS)) if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFKD", name.translate(_LATIN_LETTERS))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", re.sub(r"[\W_]+", "-", folded.lower()).strip("-")) or "unnamed"
 
 
@@ -202,7 +203,8 @@ class _Lines:
         if key not in self._running:
             words = self.text[self.starts[key[0]] : self._end(key[1])].split()
             title_like = sum(w[0].isupper() for w in words if w[0].isalpha()) >= 0.6 * len(words)
-            self._running[key] = bool(words) and not (len(words) <= 14 and title_like and words[-1][-1] not in ".!?\"”'’:")
+            title_line = len(words) <= 14 and title_like and words[-1][-1] not in ".!?\"”'’:"
+            self._running[key] = bool(words) and not title_line
         return self._running[key]
 
 
@@ -229,7 +231,8 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     assigned: dict[int, str] = {}
     original = sorted(mentions, key=lambda m: (m.field != "headline", m.start))
     # matched on their _matchable text; the mentions returned keep theirs
-    ordered = [m if _matchable(m.text) == m.text else m.model_copy(update={"text": _matchable(m.text)}) for m in original]
+    ordered = [m if _matchable(m.text) == m.text else m.model_copy(update={"text": _matchable(m.text)})
+               for m in original]
     org_words: dict[str, set[str]] = defaultdict(set)  # first and last word of an organisation's name → its ids
 
     def in_furniture(m: Mention) -> bool:
@@ -331,7 +334,8 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     for actor_id, draft in list(drafts.items()):
         if draft.kind == "country":
             continue
-        if not any(ordered[i].field == "body" and lines.running(ordered[i].start, ordered[i].end) for i in draft.members):
+        body_mentions = (ordered[i] for i in draft.members if ordered[i].field == "body")
+        if not any(lines.running(m.start, m.end) for m in body_mentions):
             for i in draft.members:
                 assigned.pop(i, None)
             del drafts[actor_id]

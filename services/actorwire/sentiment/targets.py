@@ -6,9 +6,10 @@ the mean of their probability distributions. A mention in a sentence that is onl
 there, and an actor named only in such lists has no sentiment. A model may carry a
 :class:`DocumentCalibration` that maps this mean to the article-level sentiment toward the actor
 (fitted on PerSenT's document labels, issue #5): mention-level sentiment of a person in bad news
-is not the author's attitude to them. ``distribution`` is the actor's article-level distribution (the calibrated mean, or the plain
-mean without a calibration), so a mixed portrayal stays visible instead of being averaged to
-neutral; ``label`` is its most probable class and ``score`` = P(positive) − P(negative) ∈ [−1, 1].
+is not the author's attitude to them. ``distribution`` is the actor's article-level distribution
+(the calibrated mean, or the plain mean without a calibration), so a mixed portrayal stays visible
+instead of being averaged to neutral; ``label`` is its most probable class and ``score`` =
+P(positive) − P(negative) ∈ [−1, 1].
 """
 
 from __future__ import annotations
