@@ -27,6 +27,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -208,6 +209,21 @@ class _Lines:
         return self._running[key]
 
 
+def overlap_finder(spans: Iterable[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """``overlaps(start, end)``: whether any of the ``[start, end)`` ``spans`` (non-empty) overlaps
+    ``[start, end)``. A binary search over the spans' starts with the furthest end reached so far:
+    O(log n) per question, so an article of thousands of mentions costs no quadratic time."""
+    ordered = sorted(spans)
+    starts = [a for a, _ in ordered]
+    reach = list(accumulate((b for _, b in ordered), max))  # reach[k]: the furthest end of ordered[: k + 1]
+
+    def overlaps(start: int, end: int) -> bool:
+        k = bisect_left(starts, end)  # the spans starting before ``end``
+        return k > 0 and reach[k - 1] > start
+
+    return overlaps
+
+
 @dataclass
 class _Draft:
     kind: str
@@ -231,8 +247,7 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     assigned: dict[int, str] = {}
     original = sorted(mentions, key=lambda m: (m.field != "headline", m.start))
     # matched on their _matchable text; the mentions returned keep theirs
-    ordered = [m if _matchable(m.text) == m.text else m.model_copy(update={"text": _matchable(m.text)})
-               for m in original]
+    ordered = [m if (text := _matchable(m.text)) == m.text else m.model_copy(update={"text": text}) for m in original]
     org_words: dict[str, set[str]] = defaultdict(set)  # first and last word of an organisation's name → its ids
 
     def in_furniture(m: Mention) -> bool:
@@ -360,9 +375,7 @@ def _role_mentions(body: str, mentions: list[Mention], drafts: dict[str, _Draft]
                     holders.setdefault(role, m.actor_id)
                 break
     added = []
-    taken = sorted((m.start, m.end) for m in mentions if m.field == "body")
-    starts = [a for a, _ in taken]
-    reach = list(accumulate((b for _, b in taken), max))  # reach[k]: the furthest end of taken[: k + 1]
+    taken = overlap_finder((m.start, m.end) for m in mentions if m.field == "body")
     named_from: dict[str, int] = {}  # each person's first body mention
     for m in people:
         named_from[m.actor_id] = min(m.start, named_from.get(m.actor_id, m.start))
@@ -370,9 +383,7 @@ def _role_mentions(body: str, mentions: list[Mention], drafts: dict[str, _Draft]
         for match in re.finditer(rf"\b(?:the|The)\s+(?:[A-Z][a-z]+\s+)?({re.escape(role)})\b(?!\s+of\b)", body):
             start, end = match.span(1)
             # a mention over the role noun, or starting within two characters after it ("President Biden")
-            k = bisect_left(starts, end)
-            names_holder = k > 0 and reach[k - 1] > start or bisect_right(starts, end + 2) > k
-            if names_holder or match.start() < named_from[actor_id]:
+            if taken(start, end + 3) or match.start() < named_from[actor_id]:
                 continue
             added.append(Mention(text=body[start:end], label="PER", field="body", start=start, end=end,
                                  actor_id=actor_id, score=0.5, source="role"))

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 from pathlib import Path
 
+from actorwire.entities.actors import overlap_finder
 from actorwire.entities.ner import EntitySpan, TransformerNer, iob2_labels
 from actorwire.messages import Actor, Mention, Quote, Span
 
@@ -104,15 +105,10 @@ def speaker_mentions(body: str, quotes: Sequence[Quote], mentions: Sequence[Ment
     their speaker, so that stance reads "he accused Y" as the speaker against Y. For the stance
     model's pairing only; they are not published as mentions."""
     labels = {m.actor_id: m.label for m in mentions if m.actor_id}
-    taken = sorted((m.start, m.end) for m in mentions if m.field == "body")
-    starts = [a for a, _ in taken]
-    reach = list(accumulate((b for _, b in taken), max))  # reach[k]: the furthest end of taken[: k + 1]
+    taken = overlap_finder((m.start, m.end) for m in mentions if m.field == "body")
     out = []
     for q in quotes:
-        if not (q.speaker_actor_id and q.source):
-            continue
-        k = bisect_left(starts, q.source.end)  # the mentions starting before the source ends
-        if not (k and reach[k - 1] > q.source.start):  # none of them reaches into the source
+        if q.speaker_actor_id and q.source and not taken(q.source.start, q.source.end):
             out.append(Mention(text=body[q.source.start : q.source.end], label=labels.get(q.speaker_actor_id, "PER"),
                                field="body", start=q.source.start, end=q.source.end, score=1.0,
                                actor_id=q.speaker_actor_id))

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from actorwire.entities.actors import ROLE_NOUNS
 from actorwire.messages import Mention, Span, Stance
-from actorwire.sentiment.lists import listed, name_list
+from actorwire.sentiment.lists import listed, name_list_sentences
 from actorwire.sentiment.marked import BATCH_SIZE, MarkedText, PackagedClassifier
 
 DSA_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "dsa"
@@ -135,13 +135,12 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
     """Holder → target stances of one article (see the module docstring); ``model`` gives DSA class
     probabilities per two-span item."""
     items, pairs, named_between = [], [], []
-    everything = sorted(mentions, key=_position)
-    linked = [m for m in everything if m.actor_id]
+    lists = name_list_sentences(texts, sentences, mentions)
+    linked = sorted((m for m in mentions if m.actor_id), key=_position)
     linked = [m for m, after in zip(linked, linked[1:] + [None])
               if not (after and after.field == m.field and describes(texts[m.field], m, after))]
     for sent in sentences:
-        lo, hi = (bisect_left(everything, (sent.field, at), key=_position) for at in (sent.start, sent.end))
-        if name_list(texts[sent.field], sent.start, sent.end, [m for m in everything[lo:hi] if m.end <= sent.end]):
+        if (sent.field, sent.start, sent.end) in lists:
             continue
         lo, hi = (bisect_left(linked, (sent.field, at), key=_position) for at in (sent.start, sent.end))
         inside = [m for m in linked[lo:hi] if m.end <= sent.end]

@@ -8,9 +8,10 @@ pair one stance item.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
-from actorwire.messages import Mention
+from actorwire.messages import Mention, Span
 
 # what separates the items of a list (:func:`listed`): punctuation, "and", "or", "v"
 _LIST_GAP = re.compile(r"^(?:['’]s)?[\s,;/&()–-]*(?:(?:and|or|v|vs\.?|versus)[\s,;/&()–-]*)?$", re.IGNORECASE)
@@ -64,3 +65,17 @@ def name_list(text: str, start: int, end: int, mentions: Sequence[Mention]) -> b
                 return False
             words += 1
     return words * NAME_LIST_WORDS <= len(mentions)
+
+
+def name_list_sentences(texts: dict[str, str], sentences: Sequence[Span],
+                        mentions: Sequence[Mention]) -> set[tuple[str, int, int]]:
+    """``(field, start, end)`` of the ``sentences`` that are lists of names (:func:`name_list`),
+    judged on all ``mentions`` lying wholly inside each (found by binary search)."""
+    ordered = sorted(mentions, key=lambda m: (m.field, m.start))
+    keys = [(m.field, m.start) for m in ordered]
+    lists = set()
+    for sent in sentences:
+        lo, hi = bisect_left(keys, (sent.field, sent.start)), bisect_left(keys, (sent.field, sent.end))
+        if name_list(texts[sent.field], sent.start, sent.end, [m for m in ordered[lo:hi] if m.end <= sent.end]):
+            lists.add((sent.field, sent.start, sent.end))
+    return lists

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from actorwire.messages import Actor, Mention, Sentiment, Span
-from actorwire.sentiment.lists import name_list
+from actorwire.sentiment.lists import name_list_sentences
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -125,11 +125,7 @@ def actor_sentiments(model: TargetSentimentModel, texts: dict[str, str], sentenc
     module docstring); ``calibrate=False`` keeps the plain mean even where the model has a calibration."""
     items, owners = [], []
     sentence_of = sentence_finder(sentences)
-    found: dict[tuple[str, int, int], list[Mention]] = defaultdict(list)  # each sentence's mentions, in text order
-    for m in sorted(mentions, key=lambda m: (m.field, m.start)):
-        if sent := sentence_of(m.field, m.start, m.end):
-            found[(sent.field, sent.start, sent.end)].append(m)
-    lists = {key for key, inside in found.items() if name_list(texts[key[0]], key[1], key[2], inside)}
+    lists = name_list_sentences(texts, sentences, mentions)
     for m in mentions:
         if not m.actor_id:
             continue
