@@ -178,3 +178,17 @@ def test_an_affiliation_that_describes_the_person_after_it_is_not_a_party(text, 
     model = _Fixed(label=0)
     find_stances(model, {"body": text}, [Span(field="body", start=0, end=len(text))], _people(text, names))
     assert [tuple(item.context[a:b] for a, b in item.spans) for item in model.seen] == pairs
+
+
+def test_a_person_and_what_describes_them_anywhere_in_the_article_hold_no_stance_toward_each_other():
+    text = "Russian President Vladimir Putin spoke. Putin said Russia would win. Putin criticised Germany."
+    found = [("Russian", "Russian", "ORG", "Russia"), ("Vladimir Putin", "Vladimir Putin", "PER", "Putin"),
+             ("Putin said", "Putin", "PER", "Putin"), ("Russia would", "Russia", "ORG", "Russia"),
+             ("Putin crit", "Putin", "PER", "Putin"), ("Germany", "Germany", "ORG", "Germany")]
+    mentions = [Mention(text=name, label=label, field="body", start=text.index(where), end=text.index(where) + len(name),
+                        score=1.0, actor_id=f"actor:{actor}") for where, name, label, actor in found]
+    sentences = [Span(field="body", start=s, end=e) for s, e in ((0, 39), (40, 68), (69, len(text)))]
+    model = _Fixed(label=3)
+    stances = find_stances(model, {"body": text}, sentences, mentions)
+    assert [tuple(item.context[a:b] for a, b in item.spans) for item in model.seen] == [("Putin", "Germany")]
+    assert [(s.source_actor_id, s.target_actor_id) for s in stances] == [("actor:Putin", "actor:Germany")]

@@ -8,7 +8,9 @@ sentence, at most :data:`MAX_PAIRS` nearest pairs, not two items of one list:
 DSA's five classes: none, positive first→second, positive second→first, negative first→second,
 negative second→first. A mention that only describes the person named next ("Norwegian Fisheries
 Minister Ingrid Solberg", "Midland Rail chief executive Thomas Reed") is part of that person's
-description and no party (:func:`describes`). Positive becomes SemEval-2016 ``favor``, negative
+description and no party (:func:`describes`), and the two are one side for the whole article: no
+pair of them is read ("Putin said Russia would…"; on 300 BBC articles this removed 9 of 537 edges,
+8 of them a leader or chief "for" or "against" their own country or firm). Positive becomes SemEval-2016 ``favor``, negative
 ``against``, with the direction the class gives; ``none``, or a directed class below
 :data:`MIN_CONFIDENCE`, gives no edge (:func:`decide`). Reported actions ("X severed relations with Y")
 and attributed statements ("X accused Y of …") are both in DSA's news sentences, but a few plain
@@ -137,8 +139,12 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
     items, pairs, named_between = [], [], []
     lists = name_list_sentences(texts, sentences, mentions)
     linked = sorted((m for m in mentions if m.actor_id), key=_position)
-    linked = [m for m, after in zip(linked, linked[1:] + [None])
-              if not (after and after.field == m.field and describes(texts[m.field], m, after))]
+    described = [after and after.field == m.field and describes(texts[m.field], m, after)
+                 for m, after in zip(linked, linked[1:] + [None])]
+    # a person and what describes them anywhere in the article ("Russian President Vladimir Putin":
+    # Putin and Russia) are one side: no stance between them
+    affiliated = {frozenset((m.actor_id, after.actor_id)) for m, after, d in zip(linked, linked[1:], described) if d}
+    linked = [m for m, d in zip(linked, described) if not d]
     for sent in sentences:
         if (sent.field, sent.start, sent.end) in lists:
             continue
@@ -153,7 +159,8 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
         text = texts[sent.field]
         near = [(a, b, inside[at[id(a)] + 1 : at[id(b)]]) for i, a in enumerate(order)
                 for b in order[i + 1 : i + 1 + MAX_PAIRS]]
-        near = [(a, b, between) for a, b, between in near if not listed(text, a, b, between)]
+        near = [(a, b, between) for a, b, between in near
+                if not listed(text, a, b, between) and frozenset((a.actor_id, b.actor_id)) not in affiliated]
         for a, b, between in sorted(near, key=lambda abm: abm[1].start - abm[0].end)[:MAX_PAIRS]:
             items.append(MarkedText(text[sent.start : sent.end],
                                     ((a.start - sent.start, a.end - sent.start), (b.start - sent.start, b.end - sent.start))))
