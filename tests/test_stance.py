@@ -173,6 +173,12 @@ def _people(text, names):
      ["Elizabeth Warren", "Federal Reserve", "Jerome Powell"], [("Elizabeth Warren", "Jerome Powell")]),
     ("William Ruto praised his Tanzanian counterpart Samia Hassan.", ["William Ruto", "Tanzanian", "Samia Hassan"],
      [("William Ruto", "Samia Hassan")]),
+    ("Ken Mayland, president of ClearView, backed the Fed.", ["Ken Mayland", "ClearView", "Fed"],
+     [("Ken Mayland", "Fed")]),
+    ("Ken Mayland, a senior economist at the Fed, praised Nomura.", ["Ken Mayland", "Fed", "Nomura"],
+     [("Ken Mayland", "Nomura")]),
+    ("Ken Mayland, who sued ClearView, backed the Fed.", ["Ken Mayland", "ClearView", "Fed"],
+     [("Ken Mayland", "ClearView"), ("ClearView", "Fed"), ("Ken Mayland", "Fed")]),
 ])
 def test_an_affiliation_that_describes_the_person_after_it_is_not_a_party(text, names, pairs):
     model = _Fixed(label=0)
