@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from actorwire.entities.actors import country_gazetteer, resolve_actors, slug
 from actorwire.messages import Mention
 
@@ -180,6 +182,15 @@ def test_function_words_taken_along_by_ner_do_not_split_an_organisation():
     mentions.append(Mention(text="Northstar", label="ORG", field="body", start=start, end=start + 9, score=0.9))
     linked, actors = resolve_actors("", body, mentions)
     assert {a.name for a in actors} == {"Midland Rail", "Great Lakes Freight", "Northstar Devices"}
+
+
+@pytest.mark.parametrize("tagged, name", [("With the Prodigy", "Prodigy"), ("Smart will", "Smart"),
+                                          ("Paris Club of", "Paris Club"), ("AS Roma", "AS Roma"),
+                                          ("On Air Systems", "On Air Systems"), ("Bank of the", "Bank")])
+def test_function_words_at_the_edges_of_a_tagged_name_are_not_part_of_the_actor_s_name(tagged, name):
+    body = f"{tagged} now."
+    linked, actors = resolve_actors("", body, mentions_for(body, (tagged, "ORG")))
+    assert [a.name for a in actors] == [name]
 
 
 def test_a_title_or_article_tagged_apart_from_the_name_is_no_actor():

@@ -103,12 +103,20 @@ def country_gazetteer() -> dict[str, Country]:
 
 
 _EDGE_WORDS = re.compile(r"^(?:(?:the|a|an|and|of|in|for)\s+)+|(?:\s+(?:and|of|in|for|the|'s|’s))+$", re.IGNORECASE)
+# more words NER takes along at a sentence start ("With the Prodigy") or before a verb ("Smart will"),
+# matched as written: "AT&T", "AS Roma" keep their capitals
+_EDGE_WORDS_CASED = re.compile(r"^(?:(?:With|Without|From|By|After|But|When|While)\s+)+|"
+                               r"(?:\s+(?:a|an|to|at|on|by|from|with|without|will|would|has|had|have|is|was|were))+$")
 
 
 def _clean_name(text: str) -> str:
     """A mention's text as a name: function words NER sometimes takes along at either end dropped
-    ("Midland Rail and" → "Midland Rail", "the Council" → "Council")."""
-    return _EDGE_WORDS.sub("", text.strip()) or text.strip()
+    ("Midland Rail and" → "Midland Rail", "the Council" → "Council", "With the Prodigy" → "Prodigy",
+    "Smart will" → "Smart")."""
+    name = text.strip()
+    for pattern in (_EDGE_WORDS_CASED, _EDGE_WORDS, _EDGE_WORDS_CASED):
+        name = pattern.sub("", name) or name
+    return name
 
 
 def _country_key(text: str) -> Country | None:
