@@ -227,3 +227,17 @@ def test_invisible_and_decomposed_characters_do_not_split_an_actor():
     linked, actors = resolve_actors("", body, mentions)
     assert {a.actor_id: a.mention_count for a in actors} == {"country:DEU": 3, "person:francois-hollande": 2}
     assert all(body[m.start:m.end] == m.text for m in linked)  # offsets and texts as found
+
+
+def test_a_lone_word_ner_calls_a_person_less_often_than_something_else_is_no_person():
+    body = "Yukos sued. Deutsche Bank challenged Yukos. Yukos lost. Gordon Brown met Madonna. Brown left."
+    tagged = [("Yukos", "PER", 0), ("Yukos", "ORG", 12), ("Yukos", "ORG", 40), ("Deutsche Bank", "ORG", 0),
+              ("Gordon Brown", "PER", 0), ("Madonna", "PER", 0), ("Brown left", "ORG", 0)]
+    mentions = []
+    for surface, label, after in tagged:
+        start = body.index(surface, after)
+        name = surface.split()[0] if surface.endswith("left") else surface
+        mentions.append(Mention(text=name, label=label, field="body", start=start, end=start + len(name), score=0.9))
+    linked, actors = resolve_actors("", body, mentions)
+    assert {a.actor_id: a.mention_count for a in actors} == {
+        "organization:yukos": 3, "organization:deutsche-bank": 1, "person:gordon-brown": 2, "person:madonna": 1}

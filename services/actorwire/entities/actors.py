@@ -9,7 +9,9 @@ Rules, applied in order (issue #4):
    ``countryinfo`` (MIT). Organisations opening with a demonym or country name keep it as their
    ``country`` affiliation (``Russian Foreign Ministry`` → organization, RUS).
 3. People: honorifics and role words are stripped; a name whose words are a tail or head of a
-   fuller name in the article (``Maiga``, ``Mr Howard``) joins that person.
+   fuller name in the article (``Maiga``, ``Mr Howard``) joins that person. A lone word that NER
+   calls a person no more often than something else in the article, with no title before it,
+   takes the other label (``Yukos`` tagged PER once and ORG eleven times is an organisation).
 4. Organisations: acronyms join the expansion whose initials they spell when the article has it,
    or a well-known expansion (``UN`` ↔ ``United Nations``).
 5. Role nouns (``the prime minister``) tied to a named holder earlier in the article ("Prime
@@ -26,7 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -271,6 +273,12 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
         assigned[i] = actor_id
 
     candidates = [i for i, m in enumerate(ordered) if not in_furniture(m)]
+    # how often NER gave each exact text each label: a lone word it calls a person only now and
+    # then ("Yukos" 3 times PER, 11 times ORG) is not one
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for i in candidates:
+        votes[ordered[i].text][ordered[i].label] += 1
+    label_of: dict[int, str] = {}  # mentions read with another label than NER's
     # 1. countries, whatever the NER label
     people, rest = [], []
     for i in candidates:
@@ -278,8 +286,17 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
         country = _country_key(m.text)
         if country:
             add(i, "country", country.name, country.alpha3, f"country:{country.alpha3}")
-        elif m.label == "PER" or _titled(texts[m.field], m.start):
+        elif _titled(texts[m.field], m.start):
             people.append(i)
+        elif m.label == "PER":
+            tally = votes[m.text]
+            other, count = max(((label, n) for label, n in tally.items() if label != "PER"), key=lambda ln: ln[1],
+                               default=(None, 0))
+            if len(_person_words(m.text)) == 1 and count >= tally["PER"]:
+                label_of[i] = other
+                rest.append(i)
+            else:
+                people.append(i)
         else:
             rest.append(i)
     # 2. people: longest name first; shorter names (any label: NER often calls a lone surname
@@ -310,10 +327,11 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
         words = _person_words(m.text)
         if not words:
             continue  # titles and articles only ("The", "General" tagged apart from the name): no actor
-        match = person_of(words) if m.label in ("ORG", "LOC", "MISC") and len(m.text.split()) <= 2 else None
+        label = label_of.get(i, m.label)
+        match = person_of(words) if len(m.text.split()) <= 2 else None
         if match:
             add(i, "person", drafts[match].name, actor_id=match)
-        elif m.label == "ORG":
+        elif label == "ORG":
             orgs.append(i)
         else:
             others.append(i)
@@ -349,9 +367,9 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     # 4. locations and groups
     for i in others:
         m = ordered[i]
-        if m.label == "LOC":
+        if label_of.get(i, m.label) == "LOC":
             add(i, "location", re.sub(r"^(the|The)\s+", "", m.text))
-        elif m.label == "MISC" and re.fullmatch(r"[A-Z][a-z]+s", m.text):
+        elif label_of.get(i, m.label) == "MISC" and re.fullmatch(r"[A-Z][a-z]+s", m.text):
             add(i, "group", m.text)
     # 5. headline and subheading fragments need support from running text (countries need none)
     for actor_id, draft in list(drafts.items()):
