@@ -4,7 +4,7 @@ import base64
 
 from actorwire.decode import Rejected
 from actorwire.messages import DeadLetter, SourceCoordinates
-from actorwire.streaming import Output, Stage, run_batch
+from actorwire.streaming import Output, Stage, run_batch, within_budget
 
 
 def decode(raw: bytes) -> str:
@@ -30,3 +30,19 @@ def test_rejected_and_poison_records_are_dead_lettered_and_the_others_processed(
     assert "model failed on poison" in letters[1].reason
     assert base64.b64decode(letters[1].original_base64) == b"poison"
     assert {o.record_id for o in outputs if o.topic == "dead"} == {"deadletter|in|0|1", "deadletter|in|0|2"}
+
+
+def test_a_batch_stops_at_the_byte_budget_and_each_partition_resumes_at_its_first_record_left_over():
+    from types import SimpleNamespace
+
+    from aiokafka import TopicPartition
+
+    a, b, c = (TopicPartition("news.raw", p) for p in range(3))
+    poll = [(a, SimpleNamespace(offset=10, value=b"x" * 60)), (a, SimpleNamespace(offset=11, value=b"x" * 60)),
+            (b, SimpleNamespace(offset=5, value=b"x" * 30)), (b, SimpleNamespace(offset=6, value=None)),
+            (c, SimpleNamespace(offset=7, value=b"x" * 50))]
+    taken, held = within_budget(poll, 100)
+    assert [(tp.partition, r.offset) for tp, r in taken] == [(0, 10), (1, 5), (1, 6)]
+    assert held == {a: 11, c: 7}
+    taken, held = within_budget(poll[1:2], 10)  # larger than the budget: goes alone
+    assert [r.offset for _, r in taken] == [11] and held == {}

@@ -11,6 +11,10 @@ the ``actorwire-record-id`` header).
 Unusable inputs (:class:`~actorwire.decode.Rejected`, or a record that makes the model fail on its
 own) go to the dead-letter topic with the reason, and the partition keeps flowing (faust#175).
 Model inference runs in a worker thread so heartbeats are never starved (aio-libs/aiokafka#678).
+A batch holds at most ``worker.batch_size`` records and ``worker.max_batch_bytes`` of input (the
+rest of a poll is fetched again), so a run of long articles cannot keep the worker from polling
+for longer than ``worker.max_poll_interval_s`` and lose its partitions, only to be handed the
+same batch again.
 A rebalance waits until the batch in flight is committed before giving its partitions away, so a
 rebalance causes no duplicates (faust-streaming/faust#502). Transient broker errors (broker down,
 timeouts) are retried with exponential backoff and counted in ``actorwire_transient_errors``.
@@ -166,6 +170,23 @@ async def read_until(reader: AIOKafkaConsumer, ends: dict[TopicPartition, int], 
     return count
 
 
+def within_budget(records: Sequence[tuple[TopicPartition, Any]], max_bytes: int
+                  ) -> tuple[list[tuple[TopicPartition, Any]], dict[TopicPartition, int]]:
+    """The records of a poll to process now: in order, while their values total at most
+    ``max_bytes`` (the first always, however large), and for each partition with records left
+    over, the offset of its first one, to seek back to. ``records`` are (partition, record) pairs,
+    each partition's records in offset order, as a poll returns them."""
+    taken, held, total = [], {}, 0
+    for tp, record in records:
+        size = len(record.value or b"")
+        if tp in held or (taken and total + size > max_bytes):
+            held.setdefault(tp, record.offset)
+            continue
+        taken.append((tp, record))
+        total += size
+    return taken, held
+
+
 def transient(exc: BaseException) -> bool:
     """Whether a Kafka error is worth retrying (the broker may come back), per aiokafka's ``retriable``."""
     return isinstance(exc, (KafkaConnectionError, KafkaTimeoutError)) or (
@@ -253,7 +274,8 @@ class StreamWorker:
             auto_offset_reset="earliest", client_id=f"{self.settings.kafka.client_id_prefix}-{self.stage.name}",
             max_poll_records=self.settings.worker.batch_size, fetch_max_bytes=16 * 1024 * 1024,
             max_partition_fetch_bytes=self.settings.worker.max_message_bytes + 1024,
-            session_timeout_ms=30000, heartbeat_interval_ms=3000, max_poll_interval_ms=300000, **options)
+            session_timeout_ms=30000, heartbeat_interval_ms=3000,
+            max_poll_interval_ms=int(self.settings.worker.max_poll_interval_s * 1000), **options)
         producer = AIOKafkaProducer(enable_idempotence=True, acks="all", linger_ms=5,
                                     max_request_size=max(1048576, 2 * self.settings.worker.max_message_bytes),
                                     compression_type="gzip", **options)
@@ -268,7 +290,10 @@ class StreamWorker:
                 self.assigned = consumer.assignment()
                 received = self.last_progress = time.monotonic()
                 metrics.set_lag(await self._lag(consumer))
-                records = [(tp, r) for tp, rs in batches.items() for r in rs]
+                records, held = within_budget([(tp, r) for tp, rs in batches.items() for r in rs],
+                                              self.settings.worker.max_batch_bytes)
+                for tp, offset in held.items():
+                    consumer.seek(tp, offset)  # fetched again by a later poll
                 if not records:
                     continue
                 inputs = [(SourceCoordinates(topic=r.topic, partition=r.partition, offset=r.offset), r.key, r.value or b"")
