@@ -72,15 +72,18 @@ class WorkerSettings(BaseModel):
     batch_size: int = Field(16, ge=1, description="records handed to the models at once")
     batch_timeout_ms: int = Field(200, ge=1, description="longest wait to fill a batch")
     max_batch_bytes: int = Field(
-        262_144, ge=1, description="input bytes handed to the models at once: records of a poll past it wait for "
+        131_072, ge=1, description="input bytes handed to the models at once: records of a poll past it wait for "
                                    "the next batch (a record larger than it goes alone). Processing time grows with "
-                                   "the text, so this bounds a batch's time (about 50 s for 256 kB of news text on 2 "
-                                   "cores), which must stay under max_poll_interval_s and health_progress_window_s")
+                                   "the text (about 0.2 ms per character through both stages on 2 cores, twice that "
+                                   "with two workers sharing them), so this bounds a batch's time, which must stay "
+                                   "under max_poll_interval_s and health_progress_window_s")
     max_poll_interval_s: float = Field(
         300.0, gt=0, description="longest a batch may take before the broker hands the worker's partitions to "
                                  "another member of the group (Kafka's max.poll.interval.ms)")
     torch_threads: int = Field(2, ge=1, description="torch intra-op threads per worker process")
-    max_message_bytes: int = Field(2_000_000, ge=1024, description="larger inputs are dead-lettered")
+    max_message_bytes: int = Field(
+        262_144, ge=1024, description="larger inputs are dead-lettered (replayable after raising it): one record "
+                                      "of 256 kB of text takes up to ~100 s, under health_progress_window_s")
     max_consecutive_failures: int = Field(
         50, ge=0, description="records failing in processing in a row (none succeeding) after which the worker "
                               "stops instead of dead-lettering the stream; 0 never stops")
