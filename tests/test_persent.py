@@ -74,6 +74,10 @@ def test_actor_sentiment_is_the_calibrated_mean_of_its_mentions_and_the_plain_me
     assert abs(sum(expected) - 1.0) < 1e-9
     unused = actor_sentiments(_Scripted(rows, shift), texts, sentences, mentions, actors, calibrate=False)
     assert {a.actor_id: a.sentiment for a in unused} == plain
+    # fitted on people (PerSenT), applied to people only: an organisation keeps the plain mean
+    orgs = [a.model_copy(update={"kind": "organization"}) for a in actors]
+    assert {a.actor_id: a.sentiment for a in actor_sentiments(_Scripted(rows, shift), texts, sentences, mentions,
+                                                               orgs)} == plain
 
 
 def test_a_fitted_calibration_is_written_and_loaded_and_a_missing_label_is_refused(tmp_path):

@@ -160,8 +160,8 @@ class Sentiment(_Strict):
     """How the article portrays an actor (NewsMTSC labels).
 
     ``distribution`` is the article-level distribution: the mean of the actor's per-mention
-    probabilities, calibrated to document-level judgements where the model has a calibration
-    (:mod:`actorwire.sentiment.targets`), so mixed portrayals stay visible; ``label`` is its most
+    probabilities, for a person calibrated to document-level judgements where the model has a
+    calibration (:mod:`actorwire.sentiment.targets`), so mixed portrayals stay visible; ``label`` is its most
     probable class, ``confidence`` that class's probability and ``score`` = P(positive) -
     P(negative), in [-1, 1].
     """

@@ -13,8 +13,9 @@ from actorwire.messages import EnrichedArticle
 from actorwire.settings import Settings
 
 
-def summarise(article: EnrichedArticle, max_actors: int = 8) -> str:
-    """Several lines: headline and status, actors with kind and sentiment, stances, quote count."""
+def summarise(article: EnrichedArticle, max_actors: int = 8, max_stances: int = 6) -> str:
+    """Several lines: headline and status, actors with kind and sentiment, stances, quote counts
+    (all, and those whose speaker is an actor)."""
     names = {a.actor_id: a.name for a in article.actors}
     lines = [f"▶ {article.headline or article.article_id}  [{article.status}, {article.published_at or 'undated'}]"]
     if article.actors:
@@ -24,11 +25,14 @@ def summarise(article: EnrichedArticle, max_actors: int = 8) -> str:
             parts.append(f"{a.name} ({a.kind}{', ' + s.label + f' {s.score:+.2f}' if s else ''})")
         more = f" +{len(article.actors) - max_actors} more" if len(article.actors) > max_actors else ""
         lines.append("  actors:  " + "; ".join(parts) + more)
-    for st in article.stances[:6]:
+    for st in article.stances[:max_stances]:
         lines.append(f"  stance:  {names.get(st.source_actor_id, st.source_actor_id)} → "
                      f"{names.get(st.target_actor_id, st.target_actor_id)}: {st.label} ({st.confidence:.2f})")
+    if len(article.stances) > max_stances:
+        lines.append(f"  stance:  +{len(article.stances) - max_stances} more")
     if article.quotes:
-        lines.append(f"  quotes:  {len(article.quotes)} attributed")
+        attributed = sum(q.speaker_actor_id is not None for q in article.quotes)
+        lines.append(f"  quotes:  {len(article.quotes)}, {attributed} attributed to an actor")
     if article.tone is not None:
         lines.append(f"  tone:    {article.tone:+.2f}")
     return "\n".join(lines)

@@ -4,10 +4,12 @@ Each mention is scored in its own context (its sentence) and an actor's mentions
 the mean of their probability distributions. A mention in a sentence that is only a list of names
 (a team sheet, :func:`~actorwire.sentiment.lists.name_list`) is not scored: nothing portrays it
 there, and an actor named only in such lists has no sentiment. A model may carry a
-:class:`DocumentCalibration` that maps this mean to the article-level sentiment toward the actor
-(fitted on PerSenT's document labels, issue #5): mention-level sentiment of a person in bad news
-is not the author's attitude to them. ``distribution`` is the actor's article-level distribution
-(the calibrated mean, or the plain mean without a calibration), so a mixed portrayal stays visible
+:class:`DocumentCalibration` that maps this mean to the article-level sentiment toward a person
+(fitted on PerSenT's document labels of people, issue #5): mention-level sentiment of a person in
+bad news is not the author's attitude to them. It is applied to people only, where it was fitted:
+on countries, organisations and places it pulled plainly neutral ones to +0.25 ("Chicago",
+"New York" in a court report). ``distribution`` is the actor's article-level distribution (for a
+person the calibrated mean, otherwise or without a calibration the plain mean), so a mixed portrayal stays visible
 instead of being averaged to neutral; ``label`` is its most probable class and ``score`` =
 P(positive) − P(negative) ∈ [−1, 1].
 """
@@ -145,7 +147,7 @@ def actor_sentiments(model: TargetSentimentModel, texts: dict[str, str], sentenc
             out.append(actor)
             continue
         dist = [sum(r[k] for r in rows) / len(rows) for k in range(3)]
-        if calibrate and model.calibration:
+        if calibrate and model.calibration and actor.kind == "person":
             dist = model.calibration(dist)
         best = max(range(3), key=lambda k: dist[k])
         out.append(actor.model_copy(update={"sentiment": Sentiment(
