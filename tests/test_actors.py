@@ -241,3 +241,15 @@ def test_a_lone_word_ner_calls_a_person_less_often_than_something_else_is_no_per
     linked, actors = resolve_actors("", body, mentions)
     assert {a.actor_id: a.mention_count for a in actors} == {
         "organization:yukos": 3, "organization:deutsche-bank": 1, "person:gordon-brown": 2, "person:madonna": 1}
+
+
+@pytest.mark.parametrize("body, spans, country", [
+    ("Kenyan President David Mwangi spoke. Mwangi left.", [("Kenyan", "MISC"), ("David Mwangi", "PER")], "KEN"),
+    ("Russia's President Vladimir Putin spoke.", [("Russia", "LOC"), ("Vladimir Putin", "PER")], "RUS"),
+    ("Icelandic Prime Minister Jon Gunnarsson spoke.", [("Icelandic", "MISC"), ("Jon Gunnarsson", "PER")], "ISL"),
+    ("Prime Minister of Mali Abdoulaye Maiga spoke.", [("Mali Abdoulaye Maiga", "PER")], "MLI"),
+    ("Russia attacked President Volodymyr Zelensky.", [("Russia", "LOC"), ("Volodymyr Zelensky", "PER")], None),
+])
+def test_a_person_s_country_is_the_one_named_before_their_title(body, spans, country):
+    mentions, actors = resolve(body, spans)
+    assert [a.country for a in actors if a.kind == "person"] == [country]

@@ -22,6 +22,10 @@ def test_seed_article_yields_its_actors(pipeline):
     assert len(article.actors) >= 5
     assert kinds.get("Ukraine") == "country" and kinds.get("Mali") == "country"
     assert kinds.get("Abdoulaye Maiga") == "person"
+    # "Prime Minister of Mali Abdoulaye Maiga": his country, and no stance of his toward it or back
+    assert next(a.country for a in article.actors if a.name == "Abdoulaye Maiga") == "MLI"
+    assert not [s for s in article.stances if {s.source_actor_id, s.target_actor_id} == {"person:abdoulaye-maiga",
+                                                                                          "country:MLI"}]
     assert not any("Photo" in a.name or a.name == "Subscribe" for a in article.actors)
     for m in article.mentions:
         text = article.headline if m.field == "headline" else article.body

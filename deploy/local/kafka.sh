@@ -89,6 +89,9 @@ start() {
   fi
   if listening; then echo "kafka: port $port is taken by another process; set KAFKA_PORT" >&2; return 1; fi
   if listening "$sasl_port"; then echo "kafka: port $sasl_port is taken by another process; set KAFKA_SASL_PORT" >&2; return 1; fi
+  if listening "$controller_port"; then
+    echo "kafka: port $controller_port is taken by another process; set KAFKA_CONTROLLER_PORT" >&2; return 1
+  fi
   jars
   config
   if [[ ! -f "$home/data/meta.properties" ]]; then

@@ -18,6 +18,9 @@ Rules, applied in order (issue #4):
    Minister of Mali Abdoulaye Maiga") become extra mentions of that person (``source="role"``).
 6. Headline and subheading fragments become actors only when they resolve to a country or to an
    actor named in running text.
+7. A person's ``country`` is the country named right before their title ("Kenyan President David
+   Mwangi", "Russia's President Vladimir Putin") or at the head of their tagged name ("Prime
+   Minister of Mali Abdoulaye Maiga"), the first one the article gives.
 
 ``actor_id`` is ``<kind>:<slug of canonical name>`` (countries: ``country:<ISO 3166 alpha-3>``), so
 the same actor has the same id in every article.
@@ -45,6 +48,24 @@ ROLE_NOUNS = ["prime minister", "president", "foreign minister", "defence minist
               "finance minister", "interior minister", "chancellor", "secretary-general", "secretary general",
               "spokeswoman", "spokesman", "spokesperson", "king", "queen", "pope", "governor", "mayor",
               "chief executive", "chairman", "chairwoman", "leader", "minister", "ambassador", "commander"]
+# words of a title between an affiliation and the person it describes ("chief executive", "opposition leader")
+TITLE_WORDS = {w for role in ROLE_NOUNS for w in role.replace("-", " ").split()} | {
+    "opposition", "deputy", "vice", "former", "acting", "executive", "head", "director", "official", "officer",
+    "senator", "founder", "boss", "coach", "manager", "envoy", "general", "party", "state", "chief", "ceo", "chair",
+    "counterpart", "analyst", "economist", "professor"}
+_GAP = re.compile(r"^(?:['’]s)?[\w\s-]*$")
+
+
+def title_between(gap: str, headline: bool = False) -> bool:
+    """Whether ``gap``, the text between an affiliation and the person named after it, is only the
+    person's title: at most four words, the last a title word (:data:`TITLE_WORDS`), the others
+    title words or, outside the (title-case) headline, capitalised ("Kenyan|President|David
+    Mwangi", "Norwegian| Fisheries Minister |Ingrid Solberg", "Russia|'s President |Vladimir Putin")."""
+    words = re.sub(r"^['’]s", " ", gap).split()
+    return (bool(_GAP.match(gap)) and 1 <= len(words) <= 4 and words[-1].lower() in TITLE_WORDS
+            and all(w.lower() in TITLE_WORDS or (not headline and w[0].isupper()) for w in words))
+
+
 # "former", "ex-", "late", "then" up to two words before a role noun ("former US president")
 _PAST_HOLDER = re.compile(r"\b(?:former|ex|late|then|onetime|one-time)(?:\s+|-)(?:[\w.'’-]+\s+){0,2}$")
 # Expansions for acronyms that articles rarely spell out (checked against the article first).
@@ -97,7 +118,13 @@ def country_gazetteer() -> dict[str, Country]:
                           "vietnam": "VNM", "brits": "GBR", "britons": "GBR", "french": "FRA",
                           "frenchman": "FRA", "nigerien": "NER", "nigeriens": "NER", "israelis": "ISR",
                           "palestinian": "PSE", "palestinians": "PSE", "dutch": "NLD", "swiss": "CHE",
-                          "chinese": "CHN", "japanese": "JPN", "kiwi": "NZL"}.items():
+                          "chinese": "CHN", "japanese": "JPN", "kiwi": "NZL",
+                          # adjectives that differ from countryinfo's demonym ("Icelander", "Saudi Arabian")
+                          "icelandic": "ISL", "danes": "DNK", "saudi": "SAU", "saudis": "SAU", "philippine": "PHL",
+                          "argentine": "ARG", "argentinian": "ARG", "bosnian": "BIH", "slovenian": "SVN",
+                          "kazakh": "KAZ", "uzbek": "UZB", "kyrgyz": "KGZ", "tajik": "TJK", "nepali": "NPL",
+                          "ecuadorian": "ECU", "somalian": "SOM", "luxembourgish": "LUX",
+                          "djiboutian": "DJI", "cape verdean": "CPV"}.items():
         match = next((c for c in table.values() if c.alpha3 == alpha3), None)
         if match:
             table.setdefault(alias, match)
@@ -380,6 +407,20 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
             for i in draft.members:
                 assigned.pop(i, None)
             del drafts[actor_id]
+    # 6. a person's country: one named right before their title ("Kenyan President David Mwangi",
+    #    "Russia's President Vladimir Putin") or at the head of their tagged name ("Prime Minister of
+    #    Mali Abdoulaye Maiga" tagged from "Mali")
+    for i, actor_id in sorted(assigned.items()):
+        draft, m = drafts[actor_id], ordered[i]
+        if draft.kind != "person" or draft.country:
+            continue
+        words = _name_words(m.text)
+        country = _country_key(words[0]).alpha3 if len(words) >= 3 and _country_key(words[0]) else None
+        before = drafts.get(assigned.get(i - 1, ""))
+        if (country is None and before is not None and before.kind == "country" and ordered[i - 1].field == m.field
+                and title_between(texts[m.field][ordered[i - 1].end : m.start], m.field == "headline")):
+            country = before.country
+        draft.country = country
     linked = [m.model_copy(update={"actor_id": assigned.get(i)}) for i, m in enumerate(original)]
     linked += _role_mentions(body, linked, drafts)
     linked.sort(key=lambda m: (m.field != "headline", m.start))

@@ -32,7 +32,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from pathlib import Path
 
-from actorwire.entities.actors import ROLE_NOUNS
+from actorwire.entities.actors import TITLE_WORDS, title_between
 from actorwire.messages import Mention, Span, Stance
 from actorwire.sentiment.lists import listed, name_list_sentences
 from actorwire.sentiment.marked import BATCH_SIZE, MarkedText, PackagedClassifier
@@ -44,12 +44,6 @@ _EDGES = {1: ("favor", False), 2: ("favor", True), 3: ("against", False), 4: ("a
 # a directed class makes an edge only at this probability or above, chosen on DSA valid (macro-F1
 # 0.591 for the plain argmax, 0.614 / 0.626 / 0.607 at 0.5 / 0.6 / 0.7); DSA test: 0.597 → 0.608
 MIN_CONFIDENCE = 0.6
-# words of a title between an affiliation and the person it describes ("chief executive", "opposition leader")
-TITLE_WORDS = {w for role in ROLE_NOUNS for w in role.replace("-", " ").split()} | {
-    "opposition", "deputy", "vice", "former", "acting", "executive", "head", "director", "official", "officer",
-    "senator", "founder", "boss", "coach", "manager", "envoy", "general", "party", "state", "chief", "ceo", "chair",
-    "counterpart", "analyst", "economist", "professor"}
-_GAP = re.compile(r"^(?:['’]s)?[\w\s-]*$")
 _APPOSITION = re.compile(r",\s+(?:(?:a|an|the)\s+)?((?:[a-z-]+\s+){1,4}?)(?:of|at|for)\s+(?:the\s+)?")
 # finite verbs of reported actions with one plain direction (:func:`reported_action`); on DSA they
 # change the model's reading of 2 valid pairs (both right) and 3 test pairs (1 right), all of them
@@ -72,18 +66,15 @@ ACTION_CONFIDENCE = MIN_CONFIDENCE  # an edge read from the words: the least a m
 def description(text: str, first: Mention, second: Mention) -> Mention | None:
     """Which of two mentions next to each other only describes the other, a person, or ``None``.
 
-    ``first`` when it stands before the person's title: at most four words between them, the last a
-    title word (:data:`TITLE_WORDS`), the others title words or, outside the (title-case)
-    headline, capitalised ("Canadian opposition leader Claire Tremblay", "Russia's President
-    Vladimir Putin"; not "Russia attacked President Zelensky"). ``second`` when it follows the
+    ``first`` when only the person's title stands between them
+    (:func:`~actorwire.entities.actors.title_between`: "Canadian opposition leader Claire Tremblay",
+    "Russia's President Vladimir Putin"; not "Russia attacked President Zelensky"). ``second`` when it follows the
     person's title in apposition: a comma, then at most four lower-case words with a title word
-    among them, then "of", "at" or "for" ("Ken Mayland, president of ClearView Economics",
+    (:data:`~actorwire.entities.actors.TITLE_WORDS`) among them, then "of", "at" or "for" ("Ken Mayland, president of ClearView Economics",
     "Malte Pollmann, a spokesman for Lycos")."""
     gap = text[first.end : second.start]
     if second.label == "PER":
-        words = re.sub(r"^['’]s", " ", gap).split()
-        if (_GAP.match(gap) and 1 <= len(words) <= 4 and words[-1].lower() in TITLE_WORDS
-                and all(w.lower() in TITLE_WORDS or (first.field != "headline" and w[0].isupper()) for w in words)):
+        if title_between(gap, first.field == "headline"):
             return first
     elif first.label == "PER":
         title = _APPOSITION.fullmatch(gap)
