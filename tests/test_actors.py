@@ -253,3 +253,15 @@ def test_a_lone_word_ner_calls_a_person_less_often_than_something_else_is_no_per
 def test_a_person_s_country_is_the_one_named_before_their_title(body, spans, country):
     mentions, actors = resolve(body, spans)
     assert [a.country for a in actors if a.kind == "person"] == [country]
+
+
+def test_two_organisations_tagged_as_one_are_no_actor_when_each_is_named_apart():
+    body = ("A court blocked the merger of Midland Rail and Great Lakes Freight. Midland Rail will appeal; "
+            "Great Lakes Freight did not comment. Procter and Gamble agreed.")
+    mentions = mentions_for(body, ("Midland Rail and Great Lakes Freight", "ORG"), ("Procter and Gamble", "ORG"))
+    for surface in ("Midland Rail will", "Great Lakes Freight did"):
+        start = body.index(surface)
+        name = surface.rsplit(" ", 1)[0]
+        mentions.append(Mention(text=name, label="ORG", field="body", start=start, end=start + len(name), score=0.9))
+    linked, actors = resolve_actors("", body, mentions)
+    assert sorted(a.name for a in actors) == ["Great Lakes Freight", "Midland Rail", "Procter and Gamble"]

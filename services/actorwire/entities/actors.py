@@ -13,7 +13,8 @@ Rules, applied in order (issue #4):
    calls a person no more often than something else in the article, with no title before it,
    takes the other label (``Yukos`` tagged PER once and ORG eleven times is an organisation).
 4. Organisations: acronyms join the expansion whose initials they spell when the article has it,
-   or a well-known expansion (``UN`` ↔ ``United Nations``).
+   or a well-known expansion (``UN`` ↔ ``United Nations``). Two organisations tagged as one
+   ("Midland Rail and Great Lakes Freight", each also named apart) are no actor.
 5. Role nouns (``the prime minister``) tied to a named holder earlier in the article ("Prime
    Minister of Mali Abdoulaye Maiga") become extra mentions of that person (``source="role"``).
 6. Headline and subheading fragments become actors only when they resolve to a country or to an
@@ -136,6 +137,12 @@ _EDGE_WORDS = re.compile(r"^(?:(?:the|a|an|and|of|in|for)\s+)+|(?:\s+(?:and|of|i
 # matched as written: "AT&T", "AS Roma" keep their capitals
 _EDGE_WORDS_CASED = re.compile(r"^(?:(?:With|Without|From|By|After|But|When|While)\s+)+|"
                                r"(?:\s+(?:a|an|to|at|on|by|from|with|without|will|would|has|had|have|is|was|were))+$")
+
+
+def _halves(text: str, separator: str) -> list[tuple[str, str]]:
+    """Every way to cut ``text`` in two at one ``separator``."""
+    cuts = text.split(separator)
+    return [(separator.join(cuts[:k]), separator.join(cuts[k:])) for k in range(1, len(cuts))]
 
 
 def _clean_name(text: str) -> str:
@@ -369,6 +376,11 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     ending_at: dict[tuple[str, int], int] = {}  # (field, end) → the first candidate mention ending there
     for j in candidates:
         ending_at.setdefault((ordered[j].field, ordered[j].end), j)
+    # two organisations NER tagged as one ("Midland Rail and Great Lakes Freight", each named apart
+    # elsewhere in the article) are neither: no actor
+    org_names = {_clean_name(ordered[i].text) for i in orgs}
+    orgs = [i for i in orgs if not any(first in org_names and second in org_names
+                                       for first, second in _halves(_clean_name(ordered[i].text), " and "))]
     for i in sorted(orgs, key=lambda i: (ordered[i].text.isupper(), -len(ordered[i].text.split()))):
         m = ordered[i]
         text = _clean_name(m.text)
