@@ -11,7 +11,7 @@ Rules, applied in order (issue #4):
 3. People: honorifics and role words are stripped; a name whose words are a tail or head of a
    fuller name in the article (``Maiga``, ``Mr Howard``) joins that person. A lone word that NER
    calls a person no more often than something else in the article, with no title before it,
-   takes the other label (``Yukos`` tagged PER once and ORG eleven times is an organisation).
+   takes the other label (``Yukos`` tagged PER three times and ORG eleven times is an organisation).
 4. Organisations: acronyms join the expansion whose initials they spell when the article has it,
    or a well-known expansion (``UN`` ↔ ``United Nations``). Two organisations tagged as one
    ("Midland Rail and Great Lakes Freight", each also named apart) are no actor.
@@ -150,7 +150,7 @@ def _clean_name(text: str) -> str:
     ("Midland Rail and" → "Midland Rail", "the Council" → "Council", "With the Prodigy" → "Prodigy",
     "Smart will" → "Smart")."""
     name = text.strip()
-    for pattern in (_EDGE_WORDS_CASED, _EDGE_WORDS, _EDGE_WORDS_CASED):
+    for pattern in (_EDGE_WORDS_CASED, _EDGE_WORDS):
         name = pattern.sub("", name) or name
     return name
 
@@ -427,7 +427,8 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
         if draft.kind != "person" or draft.country:
             continue
         words = _name_words(m.text)
-        country = _country_key(words[0]).alpha3 if len(words) >= 3 and _country_key(words[0]) else None
+        head = _country_key(words[0]) if len(words) >= 3 else None
+        country = head.alpha3 if head else None
         before = drafts.get(assigned.get(i - 1, ""))
         if (country is None and before is not None and before.kind == "country" and ordered[i - 1].field == m.field
                 and title_between(texts[m.field][ordered[i - 1].end : m.start], m.field == "headline")):

@@ -10,8 +10,9 @@ negative second→first. A mention that only describes a person next to it ("Nor
 Minister Ingrid Solberg", "Midland Rail chief executive Thomas Reed", "Ken Mayland, president of
 ClearView Economics") is part of that person's description and no party (:func:`description`),
 and the two are one side for the whole article: no pair of them is read ("Putin said Russia
-would…"). Positive becomes SemEval-2016 ``favor``, negative
-``against``, with the direction the class gives; ``none``, or a directed class below
+would…"; the pipeline also drops any stance between a person and their ``country``, see
+:mod:`actorwire.entities.actors`). Positive becomes SemEval-2016 ``favor``, negative ``against``,
+with the direction the class gives; ``none``, or a directed class below
 :data:`MIN_CONFIDENCE`, gives no edge (:func:`decide`). Reported actions ("X severed relations with Y")
 and attributed statements ("X accused Y of …") are both in DSA's news sentences, but a few plain
 actions are too rare there for the model to read (the EU "imposed new sanctions on" Belarus: none,
@@ -67,11 +68,12 @@ def description(text: str, first: Mention, second: Mention) -> Mention | None:
     """Which of two mentions next to each other only describes the other, a person, or ``None``.
 
     ``first`` when only the person's title stands between them
-    (:func:`~actorwire.entities.actors.title_between`: "Canadian opposition leader Claire Tremblay",
-    "Russia's President Vladimir Putin"; not "Russia attacked President Zelensky"). ``second`` when it follows the
-    person's title in apposition: a comma, then at most four lower-case words with a title word
-    (:data:`~actorwire.entities.actors.TITLE_WORDS`) among them, then "of", "at" or "for" ("Ken Mayland, president of ClearView Economics",
-    "Malte Pollmann, a spokesman for Lycos")."""
+    (:func:`~actorwire.entities.actors.title_between`: "Canadian opposition leader Claire
+    Tremblay", "Russia's President Vladimir Putin"; not "Russia attacked President Zelensky").
+    ``second`` when it follows the person's title in apposition: a comma, then at most four
+    lower-case words with a title word (:data:`~actorwire.entities.actors.TITLE_WORDS`) among them,
+    then "of", "at" or "for" ("Ken Mayland, president of ClearView Economics", "Malte Pollmann, a
+    spokesman for Lycos")."""
     gap = text[first.end : second.start]
     if second.label == "PER":
         if title_between(gap, first.field == "headline"):
