@@ -100,6 +100,18 @@ class WorkerSettings(BaseModel):
         5.0, gt=0, description="seconds the event loop may take to run a callback before /healthz answers 503")
 
 
+    def max_request_bytes(self) -> int:
+        """Largest request our producers send, in bytes: a dead letter carries its original in
+        base64 (4/3 of its size), and ``news.raw`` holds whatever the broker accepted (1 MiB by
+        default) however small ``max_message_bytes`` is; so at least 4 MiB."""
+        return max(4 * 1024 * 1024, 2 * self.max_message_bytes)
+
+    def max_fetch_bytes(self) -> int:
+        """Bytes a consumer fetches per partition: at least a record the broker accepts by default
+        (1 MiB), which must be read to be dead-lettered."""
+        return max(1024 * 1024, self.max_message_bytes) + 1024
+
+
 class DashboardSettings(BaseModel):
     """The dashboard process (``actorwire dashboard``): window retention, the recent-articles view and
     its HTTP server (page, JSON API, server-sent events, /healthz, /readyz, /metrics)."""

@@ -273,11 +273,11 @@ class StreamWorker:
             group_id=self.stage.group_id, enable_auto_commit=False,
             auto_offset_reset="earliest", client_id=f"{self.settings.kafka.client_id_prefix}-{self.stage.name}",
             max_poll_records=self.settings.worker.batch_size, fetch_max_bytes=16 * 1024 * 1024,
-            max_partition_fetch_bytes=self.settings.worker.max_message_bytes + 1024,
+            max_partition_fetch_bytes=self.settings.worker.max_fetch_bytes(),
             session_timeout_ms=30000, heartbeat_interval_ms=3000,
             max_poll_interval_ms=int(self.settings.worker.max_poll_interval_s * 1000), **options)
         producer = AIOKafkaProducer(enable_idempotence=True, acks="all", linger_ms=5,
-                                    max_request_size=max(1048576, 2 * self.settings.worker.max_message_bytes),
+                                    max_request_size=self.settings.worker.max_request_bytes(),
                                     compression_type="gzip", **options)
         await self._retry("connect", producer.start)
         await self._retry("connect", consumer.start)

@@ -48,3 +48,47 @@ def test_batches_stay_within_the_byte_budget_and_every_record_is_processed_once(
     assert all(sum(map(len, batch)) <= 250 for batch in batches) and len(batches) >= 6
     assert sorted(item for batch in batches for item in batch) == values
     assert committed == {0: 6, 1: 6}
+
+
+def test_a_record_over_max_message_bytes_is_dead_lettered_and_the_partition_flows(isolated):
+    import os
+
+    from actorwire.decode import decode_ninjs
+    from actorwire.messages import DeadLetter
+
+    from .test_deadletter_replay import read_all
+
+    settings = isolated.settings.model_copy(deep=True)
+    settings.worker.http_port = 0
+    # 800 kB: news.raw takes it (the broker's default limit is 1 MiB), its dead letter is over 1 MiB before compression
+    big = b'{"uri": "big", "bodies": [{"value": "' + os.urandom(400_000).hex().encode() + b'"}]}'
+    small = [b'{"uri": "small-%d", "headlines": [{"value": "Kenya backed Uganda."}]}' % n for n in range(3)]
+    seen: list[str] = []
+    worker: StreamWorker | None = None
+
+    def process(items):
+        seen.extend(item.uri for item in items)
+        if len(seen) == len(small):
+            worker.stop()
+        return [[] for _ in items]
+
+    stage = Stage("entities", settings.topics.raw, f"{settings.group_prefix}-oversize",
+                  lambda raw: decode_ninjs(raw, settings.worker.max_message_bytes), process)
+
+    async def scenario() -> None:
+        nonlocal worker
+        producer = AIOKafkaProducer(max_request_size=settings.worker.max_request_bytes(),
+                                    **settings.kafka.client_options())
+        await producer.start()
+        for value in (small[0], big, *small[1:]):
+            await producer.send_and_wait(settings.topics.raw, value, partition=0)
+        await producer.stop()
+        worker = StreamWorker(stage, settings)
+        await asyncio.wait_for(worker.run(), timeout=90)
+
+    asyncio.run(scenario())
+    letters = [DeadLetter.model_validate_json(r.value)
+               for r in asyncio.run(read_all(settings, settings.topics.deadletter, expected=1, timeout_s=10))]
+    assert seen == ["small-0", "small-1", "small-2"]
+    assert len(letters) == 1 and str(settings.worker.max_message_bytes) in letters[0].reason
+    assert letters[0].source.offset == 1 and len(letters[0].original_base64) > 1_000_000

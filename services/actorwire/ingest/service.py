@@ -16,7 +16,7 @@ async def publish(settings: Settings, inputs: Iterable[str], topic: str | None =
     for all acknowledgements; returns the number published. Raises ``FileNotFoundError`` for a
     missing input and aiokafka errors when the broker refuses."""
     producer = AIOKafkaProducer(enable_idempotence=True, acks="all", linger_ms=10, compression_type="gzip",
-                                max_request_size=max(1048576, 2 * settings.worker.max_message_bytes),
+                                max_request_size=settings.worker.max_request_bytes(),
                                 **settings.kafka.client_options())
     await producer.start()
     try:
