@@ -104,6 +104,9 @@ def test_the_packaged_tagger_finds_source_cue_and_content_in_a_news_paragraph(ta
     ("Merck's head of research Peter Kim", "person:peter-kim"),
     ("Yukos spokesman Mike Lake", "person:mike-lake"),
     ("a spokesman for Mellon Bank", "organization:mellon-bank"),
+    ("A federal court in Chicago", None),
+    ("The Kremlin", "location:kremlin"),
+    ("Mellon Bank's office in Chicago", "organization:mellon-bank"),
 ])
 def test_the_speaker_is_the_person_who_heads_the_source_phrase(source, speaker):
     body = f'{source} said "the deal is off."'
@@ -111,7 +114,8 @@ def test_the_speaker_is_the_person_who_heads_the_source_phrase(source, speaker):
              "Grant Wilson": ("person:grant-wilson", "person"), "Mellon Bank": ("organization:mellon-bank", "organization"),
              "Merck": ("person:merck", "person"),  # an organisation the resolution took for a person
              "Peter Kim": ("person:peter-kim", "person"), "Yukos": ("organization:yukos", "organization"),
-             "Mike Lake": ("person:mike-lake", "person")}
+             "Mike Lake": ("person:mike-lake", "person"), "Chicago": ("location:chicago", "location"),
+             "Kremlin": ("location:kremlin", "location")}
     mentions = [Mention(text=n, label="PER", field="body", start=body.index(n), end=body.index(n) + len(n), score=1.0,
                         actor_id=aid) for n, (aid, _) in names.items() if n in body]
     actors = [Actor(actor_id=aid, name=n, kind=kind, salience=1.0, mention_count=1) for n, (aid, kind) in names.items()]

@@ -8,7 +8,9 @@ the end of the cue's sentence) and the nearest source span in its paragraph (wit
 characters, not across another cue); a cue without content is no quote. The speaker is the actor
 of a mention inside the source span (a name, or a role noun the actor resolution tied to its
 holder: "the prime minister"): the person who heads the phrase ("Richard Dodd, director of the
-Countryside Alliance"; "Yukos spokesman Mike Lake"), else the actor named last in it; a source
+Countryside Alliance"; "Yukos spokesman Mike Lake"), else the actor named last in it; a place
+speaks only as the whole source ("The Kremlin said"; in "A federal court in Chicago" it is where,
+not who, so no one speaks); a source
 that is a personal pronoun ("he said") is the person actor named last before it; anything else
 ("officials") stays unlinked (``speaker_actor_id`` null).
 """
@@ -34,6 +36,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"”’']?\s")  # a sentence ends between a 
 # regional director of the Countryside Alliance"; "Grant Wilson of Mellon Bank"); not a possessive
 # or a role noun ("Merck's head of research Peter Kim", "Yukos spokesman Mike Lake": the person named
 # last heads those)
+_WHOLE = re.compile(r"\s*(?:[Tt]he\s+)?")  # what may stand before a place that is the whole source
 _HEAD = re.compile(r"\s*(?:[.,;:]*\s*$|[,(\-–—]|(?:who|whose|of|from|at|for|with|in)\b)")
 
 
@@ -87,6 +90,10 @@ def link(body: str, spans: Sequence[EntitySpan], mentions: Sequence[Mention], ac
         if source is not None:
             inside = named[bisect_left(named_starts, source.start) : bisect_left(named_starts, source.end)]
             inside = [m for m in inside if m.end <= source.end]
+            # a place speaks only when it is the whole source ("The Kremlin said", "Downing Street
+            # said"); named inside the phrase it is where, not who ("A federal court in Chicago")
+            inside = [m for m in inside if kinds.get(m.actor_id) != "location"
+                      or _WHOLE.fullmatch(body, source.start, m.start) and _HEAD.match(body, m.end, source.end)]
             if inside:
                 speaker = next((m for m in inside if kinds.get(m.actor_id) == "person"
                                 and _HEAD.match(body, m.end, source.end)), inside[-1]).actor_id
