@@ -265,3 +265,12 @@ def test_two_organisations_tagged_as_one_are_no_actor_when_each_is_named_apart()
         mentions.append(Mention(text=name, label="ORG", field="body", start=start, end=start + len(name), score=0.9))
     linked, actors = resolve_actors("", body, mentions)
     assert sorted(a.name for a in actors) == ["Great Lakes Freight", "Midland Rail", "Procter and Gamble"]
+
+
+def test_an_actor_named_in_a_headline_ner_tagged_apart_from_it_is_in_the_headline():
+    headline, body = "Kenya Backs Ethiopia Dam Plan", "Kenya backed Ethiopia. Egypt objected."
+    mentions = mentions_for(body, ("Kenya", "LOC"), ("Ethiopia", "LOC"), ("Egypt", "LOC"))
+    mentions += mentions_for(headline, ("Kenya Backs Ethiopia", "LOC"), field="headline")
+    linked, actors = resolve_actors(headline, body, mentions)
+    assert {a.name: a.in_headline for a in actors} == {"Kenya": True, "Ethiopia": True, "Egypt": False}
+    assert [m.actor_id for m in linked if m.field == "headline"] == [None]

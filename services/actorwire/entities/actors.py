@@ -472,7 +472,8 @@ def _role_mentions(body: str, mentions: list[Mention], drafts: dict[str, _Draft]
 
 def _actors(drafts: dict[str, _Draft], mentions: list[Mention], texts: dict[str, str]) -> list[Actor]:
     """Actor records with salience in [0, 1]:
-    0.5 × mentions / most mentions of any actor + 0.3 × in headline + 0.2 × (1 − first body offset / body length)."""
+    0.5 × mentions / most mentions of any actor + 0.3 × in headline + 0.2 × (1 − first body offset / body length);
+    in the headline: a mention there, or the actor's name as words of the headline."""
     by_actor: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
         if m.actor_id:
@@ -481,10 +482,15 @@ def _actors(drafts: dict[str, _Draft], mentions: list[Mention], texts: dict[str,
         return []
     most = max(len(v) for v in by_actor.values())
     body_len = max(1, len(texts["body"]))
+    # runs of up to six headline words: an actor whose name is one is in the headline even where NER
+    # tagged the title-case headline apart from it ("Kenya Backs Ethiopia" tagged as one place)
+    words = re.findall(r"\w+", texts["headline"].lower())
+    headline_runs = {tuple(words[k : k + n]) for n in range(1, 7) for k in range(len(words) - n + 1)}
     actors = []
     for actor_id, ms in by_actor.items():
         draft = drafts[actor_id]
-        in_headline = any(m.field == "headline" for m in ms)
+        in_headline = (any(m.field == "headline" for m in ms)
+                       or tuple(re.findall(r"\w+", draft.name.lower())) in headline_runs)
         first = min((m.start for m in ms if m.field == "body"), default=body_len)
         salience = 0.5 * len(ms) / most + 0.3 * in_headline + 0.2 * (1 - first / body_len)
         actors.append(Actor(actor_id=actor_id, name=draft.name, kind=draft.kind, salience=round(salience, 4),
