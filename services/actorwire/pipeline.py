@@ -313,7 +313,8 @@ class Pipeline:
                            if kinds.get(m.actor_id) != "location"]
                 # a person is no party against or for their own country ("Prime Minister of Mali
                 # Abdoulaye Maiga … Mali"): such edges read the person's office, not a stance
-                own = {frozenset((a.actor_id, f"country:{a.country}")) for a in actors if a.kind == "person" and a.country}
+                own = {frozenset((a.actor_id, f"country:{a.country}"))
+                       for a in actors if a.kind == "person" and a.country}
                 stances = [s for s in self.stance.stances(texts, stage.sentences, parties)
                            if frozenset((s.source_actor_id, s.target_actor_id)) not in own]
                 models += [ModelInfo(name=m.name, version=m.version)

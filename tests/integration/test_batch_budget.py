@@ -4,11 +4,16 @@ record is processed once, and the offsets committed reach the end of each partit
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from actorwire.decode import decode_ninjs
+from actorwire.messages import DeadLetter
 from actorwire.streaming import Output, Stage, StreamWorker
+
+from .test_deadletter_replay import read_all
 
 pytestmark = pytest.mark.kafka
 
@@ -51,13 +56,6 @@ def test_batches_stay_within_the_byte_budget_and_every_record_is_processed_once(
 
 
 def test_a_record_over_max_message_bytes_is_dead_lettered_and_the_partition_flows(isolated):
-    import os
-
-    from actorwire.decode import decode_ninjs
-    from actorwire.messages import DeadLetter
-
-    from .test_deadletter_replay import read_all
-
     settings = isolated.settings.model_copy(deep=True)
     settings.worker.http_port = 0
     # 800 kB: news.raw takes it (the broker's default limit is 1 MiB), its dead letter is over 1 MiB before compression

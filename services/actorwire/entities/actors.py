@@ -378,12 +378,13 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
         ending_at.setdefault((ordered[j].field, ordered[j].end), j)
     # two organisations NER tagged as one ("Midland Rail and Great Lakes Freight", each named apart
     # elsewhere in the article) are neither: no actor
-    org_names = {_clean_name(ordered[i].text) for i in orgs}
-    orgs = [i for i in orgs if not any(first in org_names and second in org_names
-                                       for first, second in _halves(_clean_name(ordered[i].text), " and "))]
+    org_names = {i: _clean_name(ordered[i].text) for i in orgs}
+    named = set(org_names.values())
+    orgs = [i for i in orgs if not any(first in named and second in named
+                                       for first, second in _halves(org_names[i], " and "))]
     for i in sorted(orgs, key=lambda i: (ordered[i].text.isupper(), -len(ordered[i].text.split()))):
         m = ordered[i]
-        text = _clean_name(m.text)
+        text = org_names[i]
         if text.isupper() and 2 <= len(text) <= 8 and (expansions.get(text) or KNOWN_ACRONYMS.get(text)):
             add(i, "organization", expansions.get(text) or KNOWN_ACRONYMS[text])
             continue
@@ -405,10 +406,10 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
         expansions.setdefault(_initials(text), text)
     # 4. locations and groups
     for i in others:
-        m = ordered[i]
-        if label_of.get(i, m.label) == "LOC":
+        m, label = ordered[i], label_of.get(i, ordered[i].label)
+        if label == "LOC":
             add(i, "location", re.sub(r"^(the|The)\s+", "", m.text))
-        elif label_of.get(i, m.label) == "MISC" and re.fullmatch(r"[A-Z][a-z]+s", m.text):
+        elif label == "MISC" and re.fullmatch(r"[A-Z][a-z]+s", m.text):
             add(i, "group", m.text)
     # 5. headline and subheading fragments need support from running text (countries need none)
     for actor_id, draft in list(drafts.items()):
