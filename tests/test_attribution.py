@@ -154,3 +154,22 @@ def test_each_cue_takes_the_quote_of_its_own_sentence_not_the_next_one():
              + [_span(body, "said", "CUE", k) for k in range(3)])
     got = [(q.speaker_actor_id, body[q.content.start:q.content.end]) for q in link(body, spans, mentions, actors)]
     assert got == list(zip(people.values(), quotes_))
+
+
+def test_a_content_the_tagger_restarts_inside_a_clause_or_a_quotation_is_one_content():
+    body = ('Ingrid Solberg praised Iceland for what she called a fair compromise. '
+            'Jon Gunnarsson said: "We all know the stock. "We share it." '
+            'Mark Ellison said it was "a debate worth having." Full details will follow next week.')
+    people = {"Ingrid Solberg": "person:solberg", "Jon Gunnarsson": "person:gunnarsson", "Mark Ellison": "person:ellison"}
+    mentions = [Mention(text=n, label="PER", field="body", start=body.index(n), end=body.index(n) + len(n), score=1.0,
+                        actor_id=aid) for n, aid in people.items()]
+    actors = [Actor(actor_id=aid, name=n, kind="person", salience=1.0, mention_count=1) for n, aid in people.items()]
+    spans = ([_span(body, n, "SOURCE") for n in people] + [_span(body, "praised", "CUE"), _span(body, "said", "CUE"),
+                                                            _span(body, "said", "CUE", 1)]
+             + [EntitySpan(body.index(c), body.index(c) + len(c), "CONTENT", 0.9) for c in ("Iceland for", "what she called a fair compromise",
+                                                     '"We all know the stock.', '"We share it."',
+                                                     'it was "a debate worth having."', "Full details will follow")])
+    got = [(q.speaker_actor_id, body[q.content.start:q.content.end]) for q in link(body, spans, mentions, actors)]
+    assert got == [("person:solberg", "Iceland for what she called a fair compromise"),
+                   ("person:gunnarsson", '"We all know the stock. "We share it."'),
+                   ("person:ellison", 'it was "a debate worth having."')]

@@ -32,6 +32,8 @@ ATTRIBUTION_LABELS = iob2_labels(["SOURCE", "CUE", "CONTENT"])
 REACH = 300  # characters between a cue and its source or content span, at most
 _PRONOUN = re.compile(r"^(?:he|she|they|him|her|i|we)$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"”’']?\s")  # a sentence ends between a cue and a content span after it
+_ENDS_SENTENCE = re.compile(r"[.!?][\"”’']?$")
+_OPENING = "\"“‘'"
 # what may follow the person who heads a source phrase: its end, or a post-modifier ("Richard Dodd,
 # regional director of the Countryside Alliance"; "Grant Wilson of Mellon Bank"); not a possessive
 # or a role noun ("Merck's head of research Peter Kim", "Yukos spokesman Mike Lake": the person named
@@ -50,7 +52,7 @@ def link(body: str, spans: Sequence[EntitySpan], mentions: Sequence[Mention], ac
     persons = [m for m in named if kinds.get(m.actor_id) == "person"]
     person_ends = [m.end for m in persons]
     breaks = [m.start() for m in re.finditer("\n", body)]
-    ordered = sorted(spans, key=lambda s: s.start)
+    ordered = _join_contents(body, sorted(spans, key=lambda s: s.start))
     cues = [s for s in ordered if s.label == "CUE"]
     cue_starts = [c.start for c in cues]
     first_end = list(accumulate((c.end for c in reversed(cues)), min))[::-1]  # first_end[k]: min end of cues[k:]
@@ -105,6 +107,27 @@ def link(body: str, spans: Sequence[EntitySpan], mentions: Sequence[Mention], ac
             content=Span(field="body", start=content.start, end=content.end),
             source=Span(field="body", start=source.start, end=source.end) if source else None))
     return quotes
+
+
+def _join_contents(body: str, ordered: Sequence[EntitySpan]) -> list[EntitySpan]:
+    """``ordered`` with CONTENT spans that only spaces separate joined into one (score: the lower),
+    unless the first ends a sentence and the second is not a quotation going on.
+
+    The tagger learned contents split around the attributions nested in them (PolNeAR fragments,
+    :func:`~actorwire.training.attribution.flat_spans`), so it restarts a content where a clause
+    or a quoted sentence begins: "praised [Iceland for] [what she called a fair compromise]",
+    "told [the summit] [that Cairo would not accept …]", "[\"We all know …] [\"I'm lucky …\"]".
+    A quote's content is the whole of it; "[… about that.\"] [Full details will …]" are two."""
+    out: list[EntitySpan] = []
+    for span in ordered:
+        last = out[-1] if out else None
+        if (span.label == "CONTENT" and last is not None and last.label == "CONTENT"
+                and body[last.end : span.start].strip(" ") == ""
+                and not (_ENDS_SENTENCE.search(body, last.start, last.end) and body[span.start] not in _OPENING)):
+            out[-1] = EntitySpan(last.start, span.end, "CONTENT", min(last.score, span.score))
+        else:
+            out.append(span)
+    return out
 
 
 def speaker_mentions(body: str, quotes: Sequence[Quote], mentions: Sequence[Mention]) -> list[Mention]:
