@@ -8,7 +8,7 @@ import pytest
 
 from actorwire.messages import Actor, Mention, Span
 from actorwire.sentiment.directed import find_stances
-from actorwire.sentiment.lists import name_list
+from actorwire.sentiment.lists import MAX_ITEMS, name_list, spread
 from actorwire.sentiment.targets import actor_sentiments
 
 TEAM_SHEET = ("J Robinson (Sale Sharks, capt); M Cueto (Sale Sharks), J Noon (Newcastle), J Lewsey (Wasps); "
@@ -72,3 +72,31 @@ def test_names_in_a_team_sheet_get_no_stance_pair_and_no_sentiment_item():
     assert [item.context for item in tsc.seen] == ["Wasps praised J Noon."] * 2
     assert scored["actor:J Noon"].label == "positive"  # from the sentence that says something of him
     assert scored["actor:M Dawson"] is None  # named only in the list
+
+
+def test_spread_keeps_every_key_s_first_items_when_there_are_too_many():
+    keys = ["a", "a", "a", "b", "a", "c", "b"]
+    assert spread(keys, 10) == list(range(7))
+    assert spread(keys, 3) == [0, 3, 5]  # each key's first item
+    assert spread(keys, 5) == [0, 1, 3, 5, 6]  # then each key's second, earlier first
+
+
+def test_text_made_of_names_costs_the_models_at_most_max_items_each():
+    # 1,500 sentences about Wasps and J Noon, then one about Kenya and Ethiopia
+    body = "Wasps praised J Noon. " * 1500 + "Kenya praised Ethiopia."
+    sentences = [Span(field="body", start=m.start(), end=m.end()) for m in re.finditer(r"[^ .][^.]*\.", body)]
+    mentions = _mentions(body)
+    actors = [Actor(actor_id=i, name=i[6:], kind="organization", salience=0.5, mention_count=1)
+              for i in dict.fromkeys(m.actor_id for m in mentions)]
+    texts = {"headline": "", "body": body}
+
+    dsa = _Recording()
+    stances = find_stances(dsa, texts, sentences, mentions)
+    assert len(dsa.seen) == MAX_ITEMS  # of 1,501 pairs
+    assert {(s.source_actor_id, s.target_actor_id) for s in stances} == {("actor:Wasps", "actor:J Noon"),
+                                                                         ("actor:Kenya", "actor:Ethiopia")}
+
+    tsc = _Recording()
+    scored = {a.actor_id: a.sentiment for a in actor_sentiments(tsc, texts, sentences, mentions, actors)}
+    assert len(tsc.seen) == MAX_ITEMS  # of 3,002 mentions: every actor's first ones
+    assert all(scored[a.actor_id] is not None for a in actors)  # Kenya and Ethiopia too, named once at the end

@@ -23,7 +23,9 @@ one edge per (holder, target, label), the most confident. The pipeline adds the 
 attributed quotes as mentions of their speaker ("he accused Y", :func:`~actorwire.sentiment.
 attribution.speaker_mentions`), so a stance stated in a quote is held by whoever said it, and
 leaves out places that are not countries (actor kind ``location``: cities, rivers), which hold and
-receive no stance.
+receive no stance. An article with more than :data:`~actorwire.sentiment.lists.MAX_ITEMS` pairs to
+read (no news has) has each pair read in its first sentences up to that many
+(:func:`~actorwire.sentiment.lists.spread`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from pathlib import Path
 
 from actorwire.entities.actors import TITLE_WORDS, title_between
 from actorwire.messages import Mention, Span, Stance
-from actorwire.sentiment.lists import listed, name_list_sentences
+from actorwire.sentiment.lists import listed, name_list_sentences, spread
 from actorwire.sentiment.marked import BATCH_SIZE, MarkedText, PackagedClassifier
 
 DSA_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "dsa"
@@ -174,6 +176,8 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
             pairs.append((a.actor_id, b.actor_id, sent))
             named_between.append(any(a.end <= m.start and m.end <= b.start and m.actor_id not in (a.actor_id, b.actor_id)
                                      for m in between))
+    keep = spread([frozenset(pair[:2]) for pair in pairs])  # at most MAX_ITEMS, every pair's first sentences first
+    items, pairs, named_between = ([seq[i] for i in keep] for seq in (items, pairs, named_between))
     edges: dict[tuple[str, str, str], Stance] = {}
     for item, (a, b, sent), between, probs in zip(items, pairs, named_between,
                                                  model.probabilities(items) if items else []):

@@ -2,14 +2,16 @@
 them ("Kenya, Uganda and Ethiopia"; a team sheet: "J Robinson (Sale Sharks, capt); M Cueto, J
 Noon…"). Neither target sentiment nor stance reads anything there (issue #5), and such sentences
 cost the most model passes (issue #7): every name is one target-sentiment item and every nearby
-pair one stance item.
+pair one stance item. What is left is read up to :data:`MAX_ITEMS` items per article and model
+(:func:`spread`).
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Hashable, Sequence
 
 from actorwire.messages import Mention, Span
 
@@ -79,3 +81,25 @@ def name_list_sentences(texts: dict[str, str], sentences: Sequence[Span],
         if name_list(texts[sent.field], sent.start, sent.end, [m for m in ordered[lo:hi] if m.end <= sent.end]):
             lists.add((sent.field, sent.start, sent.end))
     return lists
+
+
+# items one article gives one model, at most (:func:`spread`): about 40 times what a long news
+# article gives (BBC: ~25 mentions and ~14 pairs per article), so no news is cut, while text made of
+# little but names (thousands in one sentence, or thousands of two-name sentences) costs the models
+# at most this many contexts of MAX_PIECES (:mod:`actorwire.sentiment.marked`), not one per name
+MAX_ITEMS = 1000
+
+
+def spread(keys: Sequence[Hashable], limit: int = MAX_ITEMS) -> list[int]:
+    """Indices, ascending, of the items to read when at most ``limit`` may be: all of them when
+    there are that few, else every key's first item, then every key's second, and so on, earlier
+    items first within a round (``keys[i]``: the actor, or actor pair, item ``i`` is about). So
+    every actor keeps its first mentions when an article has too many to read."""
+    if len(keys) <= limit:
+        return list(range(len(keys)))
+    seen: Counter = Counter()
+    rounds = []
+    for key in keys:
+        rounds.append(seen[key])
+        seen[key] += 1
+    return sorted(sorted(range(len(keys)), key=lambda i: (rounds[i], i))[:limit])

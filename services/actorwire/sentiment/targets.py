@@ -8,10 +8,13 @@ there, and an actor named only in such lists has no sentiment. A model may carry
 (fitted on PerSenT's document labels of people, issue #5): mention-level sentiment of a person in
 bad news is not the author's attitude to them. It is applied to people only, where it was fitted:
 on countries, organisations and places it pulled plainly neutral ones to +0.25 ("Chicago",
-"New York" in a court report). ``distribution`` is the actor's article-level distribution (for a
-person the calibrated mean, otherwise or without a calibration the plain mean), so a mixed portrayal stays visible
-instead of being averaged to neutral; ``label`` is its most probable class and ``score`` =
-P(positive) − P(negative) ∈ [−1, 1].
+"New York" in a court report). An article with more than
+:data:`~actorwire.sentiment.lists.MAX_ITEMS` mentions to score (no news has) has each actor's
+first mentions scored up to that many (:func:`~actorwire.sentiment.lists.spread`).
+``distribution`` is the actor's article-level distribution (for a person the calibrated mean,
+otherwise or without a calibration the plain mean), so a mixed portrayal stays visible instead of
+being averaged to neutral; ``label`` is its most probable class and ``score`` = P(positive) −
+P(negative) ∈ [−1, 1].
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from actorwire.messages import Actor, Mention, Sentiment, Span
-from actorwire.sentiment.lists import name_list_sentences
+from actorwire.sentiment.lists import name_list_sentences, spread
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -136,6 +139,8 @@ def actor_sentiments(model: TargetSentimentModel, texts: dict[str, str], sentenc
             continue  # a name in a list of names: nothing portrays it there
         items.append(TargetInContext(texts[m.field][sent.start : sent.end], m.start - sent.start, m.end - sent.start))
         owners.append(m.actor_id)
+    keep = spread(owners)  # at most MAX_ITEMS, every actor's first mentions first
+    items, owners = [items[i] for i in keep], [owners[i] for i in keep]
     probs = model.predict(items) if items else []
     per_actor: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     for actor_id, p in zip(owners, probs):
