@@ -1,9 +1,11 @@
 """The marked-span input encoding (NewsMTSC and DSA recipes): each span is marked where it is."""
 
+import pytest
+
 from actorwire.encoder import load_tokenizer
 from actorwire.messages import Span
 from actorwire.sentiment.marked import MAX_PIECES, MarkedText, encode_marked, markers
-from actorwire.sentiment.targets import TargetInContext, sentence_finder
+from actorwire.sentiment.targets import VADER_WORDS, TargetInContext, VaderSentiment, sentence_finder
 
 
 def span(text: str, words: str) -> tuple[int, int]:
@@ -70,3 +72,18 @@ def test_each_mention_is_scored_in_the_sentence_that_holds_it():
     assert find("headline", 0, 4) == Span(field="headline", start=0, end=12)
     assert find("body", *span(body, "lost the final. Mali")) is None  # across two sentences
     assert find("body", 10, 11) is None  # between sentences
+
+
+def test_vader_reads_a_sentence_of_thousands_of_words_in_runs():
+    vader = VaderSentiment()
+    calls = []
+    scores = vader.analyzer.polarity_scores
+    vader.analyzer.polarity_scores = lambda text: calls.append(len(text.split())) or scores(text)
+    good, bad = "The minister praised the excellent deal. ", "The attack was a terrible disaster. "
+    assert vader.compound(good) == scores(good)["compound"]  # a news sentence: VADER's own score
+    long = good * 150 + bad * 150  # 1,800 words: runs of at most VADER_WORDS
+    probs = vader.predict([TargetInContext(long, 0, 3)] * 40)  # one context, read once
+    assert len(set(probs)) == 1 and max(calls[1:]) <= VADER_WORDS and sum(calls[1:]) == 1800
+    runs = [" ".join(long.split()[k:k + VADER_WORDS]) for k in range(0, 1800, VADER_WORDS)]
+    expected = sum(scores(run)["compound"] for run in runs) / 9
+    assert vader.compound(long) == pytest.approx(expected)
