@@ -55,9 +55,10 @@ schemas: setup ## regenerate schemas/*.json from the pydantic models
 clean:
 	rm -rf $(VENV) runs .pytest_cache
 
-bench: setup kafka-up ## benchmarks on real BBC articles (../shared/data/bbc_news): NER alone, then the whole pipeline in-process and through Kafka; JSON in runs/bench/ (~15 min)
+bench: setup kafka-up ## benchmarks on real BBC articles (../shared/data/bbc_news): NER alone, then the whole pipeline in-process and through Kafka, then text built to be costly; JSON in runs/bench/ (~20 min)
 	$(PY) bench/ner_speed.py --json runs/bench/ner_speed.json
 	$(PY) bench/pipeline_speed.py --json runs/bench/pipeline_speed.json
+	$(PY) bench/costly_text.py --json runs/bench/costly_text.json
 
 $(HELM): ## helm, built once from the Go module proxy into the git-ignored .tools/ (needs Go)
 	@test -x "$(GO)" || { echo "chart-check needs Go (GO=$(GO)) to build helm $(HELM_VERSION) from the Go module proxy" >&2; exit 1; }
