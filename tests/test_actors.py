@@ -165,6 +165,9 @@ def test_slug_and_gazetteer_basics():
     gazetteer = country_gazetteer()
     assert gazetteer["ukrainians"].alpha3 == "UKR" and gazetteer["malian"].alpha3 == "MLI"
     assert gazetteer["british"].alpha3 == "GBR" and gazetteer["united states"].alpha3 == "USA"
+    # a demonym several countries share is the most populous one's (new-user trial: "Indian" was
+    # the British Indian Ocean Territory, "American" the Northern Mariana Islands)
+    assert [gazetteer[d].alpha3 for d in ("indian", "americans", "dominican", "norwegian")] == ["IND", "USA", "DOM", "NOR"]
 
 
 def test_a_title_before_a_name_makes_it_a_person_whatever_the_label():

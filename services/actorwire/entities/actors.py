@@ -96,12 +96,15 @@ def country_gazetteer() -> dict[str, Country]:
     """Lower-cased name, official name, alternative spelling, demonym and demonym plural → country.
 
     Built once from ``countryinfo`` (MIT). Two-letter codes are left out (``IN``, ``IT``, ``US`` are
-    words too) except a few unambiguous upper-case forms added in :func:`_country_key`.
+    words too) except a few unambiguous upper-case forms added in :func:`_country_key`. A name that
+    several countries share goes to the most populous: "Indian" is India, not the British Indian
+    Ocean Territory; "American" the United States, not the Northern Mariana Islands; "Dominican"
+    the Dominican Republic.
     """
     from countryinfo import CountryInfo
 
     table: dict[str, Country] = {}
-    for info in CountryInfo.all().values():
+    for info in sorted(CountryInfo.all().values(), key=lambda i: -(i.get("population") or 0)):
         iso = info.get("ISO") or {}
         if not iso.get("alpha3") or not info.get("name"):
             continue
