@@ -136,6 +136,20 @@ def test_boilerplate_is_not_an_actor():
     assert [m.actor_id for m in mentions if m.text in ("Subscribe", "John Smith", "Evgeniy Maloletka")] == [None, None, None]
 
 
+@pytest.mark.parametrize("dateline, spans", [
+    ("NEW DELHI (AFP) - ", [("NEW DELHI", "ORG"), ("AFP", "ORG")]),
+    ("LONDON, Dec 1 (Reuters) - ", [("LONDON", "LOC"), ("Reuters", "ORG")]),
+    ("ST. LOUIS, Mo. (AP) — ", [("ST. LOUIS", "LOC"), ("Mo.", "LOC"), ("AP", "ORG")]),
+])
+def test_the_place_and_agency_of_a_wire_dateline_are_no_actors(dateline, spans):
+    # new-user trial: "NEW DELHI (AFP)" gave the actors organization:new-delhi and organization:afp,
+    # and stances of AFP toward Pakistan
+    body = dateline + "India accused Pakistan of firing first. Interfax later reported calm."
+    mentions, actors = resolve(body, [*spans, ("India", "LOC"), ("Pakistan", "LOC"), ("Interfax", "ORG")])
+    assert [m.actor_id for m in mentions if m.start < len(dateline)] == [None] * len(spans)
+    assert {a.actor_id for a in actors} == {"country:IND", "country:PAK", "organization:interfax"}  # named in the story
+
+
 def test_headline_and_subheading_fragments_need_support_from_running_text():
     headline = "Ukraine Becomes Supplier of Kamikaze Drones to Terrorists"
     body = ("France Backs Sahel Region Terrorists\n"
