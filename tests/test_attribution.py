@@ -107,6 +107,7 @@ def test_the_packaged_tagger_finds_source_cue_and_content_in_a_news_paragraph(ta
     ("A federal court in Chicago", None),
     ("The Kremlin", "location:kremlin"),
     ("Mellon Bank's office in Chicago", "organization:mellon-bank"),
+    ("China, a close ally of Pakistan,", "country:CHN"),  # the name opening the phrase heads it
 ])
 def test_the_speaker_is_the_person_who_heads_the_source_phrase(source, speaker):
     body = f'{source} said "the deal is off."'
@@ -115,7 +116,8 @@ def test_the_speaker_is_the_person_who_heads_the_source_phrase(source, speaker):
              "Merck": ("person:merck", "person"),  # an organisation the resolution took for a person
              "Peter Kim": ("person:peter-kim", "person"), "Yukos": ("organization:yukos", "organization"),
              "Mike Lake": ("person:mike-lake", "person"), "Chicago": ("location:chicago", "location"),
-             "Kremlin": ("location:kremlin", "location")}
+             "Kremlin": ("location:kremlin", "location"), "China": ("country:CHN", "country"),
+             "Pakistan": ("country:PAK", "country")}
     mentions = [Mention(text=n, label="PER", field="body", start=body.index(n), end=body.index(n) + len(n), score=1.0,
                         actor_id=aid) for n, (aid, _) in names.items() if n in body]
     actors = [Actor(actor_id=aid, name=n, kind=kind, salience=1.0, mention_count=1) for n, (aid, kind) in names.items()]
@@ -173,3 +175,29 @@ def test_a_content_the_tagger_restarts_inside_a_clause_or_a_quotation_is_one_con
     assert got == [("person:solberg", "Iceland for what she called a fair compromise"),
                    ("person:gunnarsson", '"We all know the stock. "We share it."'),
                    ("person:ellison", 'it was "a debate worth having."')]
+
+
+def test_a_coordinated_cue_shares_the_source_before_it_and_a_source_stays_in_its_sentence():
+    # new-user trial: "… and told reporters that …" and "…, accusing …" had no speaker, and a cue took
+    # the source of the next sentence
+    body = ('Dmitry Peskov rejected the accusation as "absurd" and told reporters that Moscow had no part in it. '
+            'Claire Tremblay rejected the call, accusing the government of delay. '
+            'The ministry denied the charge. Mark Ellison said the talks would go on.')
+    people = {"Dmitry Peskov": "person:peskov", "Claire Tremblay": "person:tremblay", "Mark Ellison": "person:ellison"}
+    mentions = [Mention(text=n, label="PER", field="body", start=body.index(n), end=body.index(n) + len(n), score=1.0,
+                        actor_id=aid) for n, aid in people.items()]
+    actors = [Actor(actor_id=aid, name=n, kind="person", salience=1.0, mention_count=1) for n, aid in people.items()]
+    contents = ('the accusation as "absurd"', "reporters that Moscow had no part in it", "the call",
+                "the government of delay", "the charge", "the talks would go on")
+    spans = ([_span(body, n, "SOURCE") for n in people]  # "The ministry" is not tagged: "denied" has no source
+             + [_span(body, c, "CUE") for c in ("rejected", "told", "accusing", "denied", "said")]
+             + [_span(body, "rejected", "CUE", 1)]
+             + [EntitySpan(body.index(c), body.index(c) + len(c), "CONTENT", 0.9) for c in contents])
+    got = [(q.speaker_actor_id, body[q.source.start:q.source.end] if q.source else None, body[q.cue.start:q.cue.end],
+            body[q.content.start:q.content.end]) for q in link(body, spans, mentions, actors)]
+    assert got == [("person:peskov", "Dmitry Peskov", "rejected", 'the accusation as "absurd"'),
+                   ("person:peskov", "Dmitry Peskov", "told", "that Moscow had no part in it"),  # not whom it was told
+                   ("person:tremblay", "Claire Tremblay", "rejected", "the call"),
+                   ("person:tremblay", "Claire Tremblay", "accusing", "the government of delay"),
+                   (None, None, "denied", "the charge"),  # not Mark Ellison, the source of the next sentence
+                   ("person:ellison", "Mark Ellison", "said", "the talks would go on")]

@@ -2,13 +2,18 @@
 PolNeAR (Newell, Margolin & Ruths, LREC 2018), linked to the article's actors.
 
 The tagger is the NER recipe with another tag set (IOB2 over SOURCE, CUE, CONTENT; whole bodies in
-sliding windows, :class:`~actorwire.entities.ner.TransformerNer`). Spans become quotes around their
-cue, in text order: each cue takes the nearest content span no earlier cue took (not one after
-the end of the cue's sentence) and the nearest source span in its paragraph (within :data:`REACH`
-characters, not across another cue); a cue without content is no quote. The speaker is the actor
-of a mention inside the source span (a name, or a role noun the actor resolution tied to its
-holder: "the prime minister"): the person who heads the phrase ("Richard Dodd, director of the
-Countryside Alliance"; "Yukos spokesman Mike Lake"), else the actor named last in it; a place
+sliding windows, :class:`~actorwire.entities.ner.TransformerNer`). Contents that only spaces
+separate are one (:func:`_join_contents`). Spans become quotes around their cue, in text order:
+each cue takes the nearest content span no earlier cue took and the nearest source span in its
+paragraph (within :data:`REACH` characters, not across another cue; neither after the end of the
+cue's sentence); a cue without content is no quote; a cue without a source that only a
+coordination separates from the quote before ("rejected the accusation and told reporters …",
+"…, accusing …") shares that quote's source. After "told" the addressee is not content ("told
+reporters that …"). The speaker is the actor of a mention inside the source span (a name, or a
+role noun the actor resolution tied to its holder: "the prime minister"): the name that opens
+the phrase and a post-modifier follows ("China, a close ally of Pakistan,"), else the person who
+heads the phrase ("Richard Dodd, director of the Countryside Alliance"; "Yukos spokesman Mike
+Lake"), else the actor named last in it; a place
 speaks only as the whole source ("The Kremlin said"; in "A federal court in Chicago" it is where,
 not who, so no one speaks); a source
 that is a personal pronoun ("he said") is the person actor named last before it; anything else
@@ -38,6 +43,11 @@ _OPENING = "\"“‘'"
 # regional director of the Countryside Alliance"; "Grant Wilson of Mellon Bank"); not a possessive
 # or a role noun ("Merck's head of research Peter Kim", "Yukos spokesman Mike Lake": the person named
 # last heads those)
+# between a quote and the next cue of the same source: a coordination ("rejected the accusation and
+# told reporters", "accused Russia …, and said", "rejected the call …, accusing the government")
+_COORDINATED = re.compile(r"[ ,;]*(?:(?:and|but|while) +)?")
+_TELL = re.compile(r"(?:told|tells?|telling)\b.*", re.IGNORECASE | re.DOTALL)
+_ADDRESSEE = re.compile(r"(?:[\w'’.-]+\s+){1,4}?(?=that\s)")  # "reporters", "the summit", "a news conference"
 _WHOLE = re.compile(r"\s*(?:[Tt]he\s+)?")  # what may stand before a place that is the whole source
 _HEAD = re.compile(r"\s*(?:[.,;:]*\s*$|[,(\-–—]|(?:who|whose|of|from|at|for|with|in)\b)")
 
@@ -75,8 +85,8 @@ def link(body: str, spans: Sequence[EntitySpan], mentions: Sequence[Mention], ac
             if s in claimed:
                 continue
             lo, hi = (s.end, cue.start) if s.end <= cue.start else (cue.end, s.start)
-            if label == "CONTENT" and lo == cue.end and _SENTENCE_END.search(body, lo, hi):
-                continue  # the content of the next sentence's quote ('…," A said. "…," B said.')
+            if lo == cue.end and _SENTENCE_END.search(body, lo, hi):
+                continue  # the next sentence's content or source ('…," A said. "…," B said.')
             if lo <= hi < lo + best_gap and clear(lo, hi):
                 best, best_gap = s, hi - lo
         return best
@@ -87,7 +97,16 @@ def link(body: str, spans: Sequence[EntitySpan], mentions: Sequence[Mention], ac
         if content is None:
             continue
         claimed.add(content)
+        start = content.start
+        if _TELL.fullmatch(body, cue.start, cue.end) and (addressee := _ADDRESSEE.match(body, start, content.end)):
+            start = addressee.end()  # "told [reporters] that …": whom it was told is not what
         source = nearest(cue, "SOURCE")
+        if source is None and quotes and quotes[-1].source is not None and _COORDINATED.fullmatch(
+                body, max(quotes[-1].cue.end, quotes[-1].content.end), cue.start):
+            # "Peskov rejected the accusation and told reporters …": the source of the quote before
+            quotes.append(quotes[-1].model_copy(update={"cue": Span(field="body", start=cue.start, end=cue.end),
+                                                        "content": Span(field="body", start=start, end=content.end)}))
+            continue
         speaker = None
         if source is not None:
             inside = named[bisect_left(named_starts, source.start) : bisect_left(named_starts, source.end)]
@@ -97,14 +116,15 @@ def link(body: str, spans: Sequence[EntitySpan], mentions: Sequence[Mention], ac
             inside = [m for m in inside if kinds.get(m.actor_id) != "location"
                       or _WHOLE.fullmatch(body, source.start, m.start) and _HEAD.match(body, m.end, source.end)]
             if inside:
-                speaker = next((m for m in inside if kinds.get(m.actor_id) == "person"
+                opening = inside[0] if _WHOLE.fullmatch(body, source.start, inside[0].start) else None
+                speaker = next((m for m in inside if (m is opening or kinds.get(m.actor_id) == "person")
                                 and _HEAD.match(body, m.end, source.end)), inside[-1]).actor_id
             elif _PRONOUN.match(body[source.start : source.end].strip()):
                 k = bisect_right(person_ends, source.start)
                 speaker = persons[k - 1].actor_id if k else None
         quotes.append(Quote(
             speaker_actor_id=speaker, cue=Span(field="body", start=cue.start, end=cue.end),
-            content=Span(field="body", start=content.start, end=content.end),
+            content=Span(field="body", start=start, end=content.end),
             source=Span(field="body", start=source.start, end=source.end) if source else None))
     return quotes
 
