@@ -105,11 +105,12 @@ def enrich(inputs: tuple[str, ...], output: Path, dead_letter_path: Path | None,
 @click.option("--limit", type=int, default=None, help="stop after this many articles")
 @click.option("--timeout", type=float, default=None, help="stop after this many seconds without a record")
 @click.option("--from-beginning", is_flag=True, help="read news.enriched from its start")
-def watch(limit: int | None, timeout: float | None, from_beginning: bool) -> None:
-    """Print a readable summary of each enriched article as it arrives; Ctrl-C ends it (exit 0)."""
+@click.option("--json", "as_json", is_flag=True, help="print each enriched article's full JSON, one per line")
+def watch(limit: int | None, timeout: float | None, from_beginning: bool, as_json: bool) -> None:
+    """Print a readable summary of each enriched article as it arrives (or its full JSON); Ctrl-C ends it (exit 0)."""
     from actorwire.watch import watch_enriched
 
-    asyncio.run(watch_enriched(get_settings(), limit, timeout, from_beginning))
+    asyncio.run(watch_enriched(get_settings(), limit, timeout, from_beginning, as_json))
 
 
 @main.command()

@@ -1,4 +1,5 @@
-"""A readable live view of ``news.enriched`` for people (``actorwire watch``, used by ``make run``)."""
+"""A readable live view of ``news.enriched`` for people (``actorwire watch``, used by ``make run``),
+or its records as JSON lines for tools (``actorwire watch --json``)."""
 
 from __future__ import annotations
 
@@ -38,9 +39,11 @@ def summarise(article: EnrichedArticle, max_actors: int = 8, max_stances: int = 
     return "\n".join(lines)
 
 
-async def watch_enriched(settings: Settings, limit: int | None, timeout: float | None, from_beginning: bool) -> int:
-    """Print summaries until ``limit`` articles, ``timeout`` seconds of silence, or SIGINT/SIGTERM
-    (Ctrl-C); returns the count."""
+async def watch_enriched(settings: Settings, limit: int | None, timeout: float | None, from_beginning: bool,
+                         as_json: bool = False) -> int:
+    """Print summaries (:func:`summarise`), or with ``as_json`` each record's value as it is (one
+    ``EnrichedArticle`` JSON per line), until ``limit`` articles, ``timeout`` seconds of silence, or
+    SIGINT/SIGTERM (Ctrl-C); returns the count."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -55,7 +58,8 @@ async def watch_enriched(settings: Settings, limit: int | None, timeout: float |
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():
                 for record in records:
-                    print(summarise(EnrichedArticle.model_validate_json(record.value)), flush=True)
+                    print(record.value.decode() if as_json
+                          else summarise(EnrichedArticle.model_validate_json(record.value)), flush=True)
                     seen += 1
                     last = time.monotonic()
             if timeout is not None and time.monotonic() - last > timeout:

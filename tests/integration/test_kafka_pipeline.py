@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from actorwire.ingest.service import publish
 from actorwire.messages import ActorEvent, DeadLetter, EnrichedArticle
+from actorwire.watch import watch_enriched
 
 from ..conftest import SHARED_DATA
 
@@ -45,7 +46,7 @@ async def drain(settings, topic: str, until, timeout: float, settle: float = 3.0
     return records
 
 
-def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(isolated, tmp_path):
+def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(isolated, tmp_path, capsys):
     settings = isolated.settings
     files = sorted((BBC / "politics").glob("*.txt"))[:25] + sorted((BBC / "business").glob("*.txt"))[:25]
     assert len(files) == 50
@@ -64,6 +65,15 @@ def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(
         assert len(articles) == 50
         assert sorted(a.article_id for a in articles) == sorted(f.resolve().as_uri() for f in files)
         assert all(a.status == "enriched" and a.actors for a in articles)
+
+        # `actorwire watch` shows them to people, and `watch --json` gives tools each record whole
+        capsys.readouterr()
+        assert asyncio.run(watch_enriched(settings, 50, 30, from_beginning=True)) == 50
+        summaries = capsys.readouterr().out
+        assert summaries.count("▶ ") == 50 and all(a.headline in summaries for a in articles)
+        assert asyncio.run(watch_enriched(settings, 50, 30, from_beginning=True, as_json=True)) == 50
+        shown = [EnrichedArticle.model_validate_json(line) for line in capsys.readouterr().out.splitlines()]
+        assert sorted(shown, key=lambda a: a.article_id) == sorted(articles, key=lambda a: a.article_id)
 
         expected_events = sum(len(a.actors) for a in articles)
         events = asyncio.run(drain(settings, settings.topics.actors, lambda rs: len(rs) >= expected_events, 120))
