@@ -150,6 +150,15 @@ def test_the_place_and_agency_of_a_wire_dateline_are_no_actors(dateline, spans):
     assert {a.actor_id for a in actors} == {"country:IND", "country:PAK", "organization:interfax"}  # named in the story
 
 
+def test_a_government_named_by_its_seat_is_an_organisation_of_its_country():
+    # new-user trial: "the Kremlin" was a location, which holds no stance
+    body = "The Kremlin rejected the claims. A White House spokesman said Washington would respond."
+    mentions, actors = resolve(body, [("Kremlin", "LOC"), ("White House", "ORG"), ("Washington", "LOC")])
+    assert {(a.actor_id, a.kind, a.country) for a in actors} == {
+        ("organization:kremlin", "organization", "RUS"), ("organization:white-house", "organization", "USA"),
+        ("location:washington", "location", None)}
+
+
 def test_headline_and_subheading_fragments_need_support_from_running_text():
     headline = "Ukraine Becomes Supplier of Kamikaze Drones to Terrorists"
     body = ("France Backs Sahel Region Terrorists\n"

@@ -13,7 +13,8 @@ Rules, applied in order (issue #4):
    fuller name in the article (``Maiga``, ``Mr Howard``) joins that person. A lone word that NER
    calls a person no more often than something else in the article, with no title before it,
    takes the other label (``Yukos`` tagged PER three times and ORG eleven times is an organisation).
-4. Organisations: acronyms join the expansion whose initials they spell when the article has it,
+4. Organisations: a government named by its seat (``Kremlin``, ``White House``, ``Downing
+   Street``) is an organisation of its country whatever the NER label. Acronyms join the expansion whose initials they spell when the article has it,
    or a well-known expansion (``UN`` ↔ ``United Nations``). Two organisations tagged as one
    ("Midland Rail and Great Lakes Freight", each also named apart) are no actor.
 5. Role nouns (``the prime minister``) tied to a named holder earlier in the article ("Prime
@@ -77,6 +78,11 @@ KNOWN_ACRONYMS = {"UN": "United Nations", "EU": "European Union", "NATO": "North
                   "ECOWAS": "Economic Community of West African States", "FBI": "Federal Bureau of Investigation",
                   "CIA": "Central Intelligence Agency", "BBC": "British Broadcasting Corporation",
                   "WTO": "World Trade Organization", "ICC": "International Criminal Court"}
+# a government named by its seat ("the Kremlin said"): an organisation of that country, not a place
+SEATS_OF_GOVERNMENT = {"kremlin": ("Kremlin", "RUS"), "white house": ("White House", "USA"),
+                       "downing street": ("Downing Street", "GBR"), "elysee": ("Elysee", "FRA"),
+                       "élysée": ("Elysee", "FRA"), "elysee palace": ("Elysee", "FRA"),
+                       "élysée palace": ("Elysee", "FRA"), "zhongnanhai": ("Zhongnanhai", "CHN")}
 _BOILERPLATE_LINE = re.compile(
     r"^\s*(©|\(c\)|copyright\b|photo\s*:|photograph\s*:|image\s*:|credit\s*:|getty images|"
     r"subscribe|sign up|advertisement|read more|related\s*:|share this|follow us|click here|by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)",
@@ -374,7 +380,10 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
             continue  # titles and articles only ("The", "General" tagged apart from the name): no actor
         label = label_of.get(i, m.label)
         match = person_of(words) if len(m.text.split()) <= 2 else None
-        if match:
+        seat = SEATS_OF_GOVERNMENT.get(re.sub(r"^the\s+", "", m.text.lower()))
+        if seat:
+            add(i, "organization", seat[0], seat[1])
+        elif match:
             add(i, "person", drafts[match].name, actor_id=match)
         elif label == "ORG":
             orgs.append(i)
