@@ -13,10 +13,9 @@ reporters that …"). The speaker is the actor of a mention inside the source sp
 role noun the actor resolution tied to its holder: "the prime minister"): the name that opens
 the phrase and a post-modifier follows ("China, a close ally of Pakistan,"), else the person who
 heads the phrase ("Richard Dodd, director of the Countryside Alliance"; "Yukos spokesman Mike
-Lake"), else the actor named last in it; a place
-speaks only as the whole source ("The Kremlin said"; in "A federal court in Chicago" it is where,
-not who, so no one speaks); a source
-that is a personal pronoun ("he said") is the person actor named last before it; anything else
+Lake"), else the actor named last in it; a place speaks only as the whole source ("The Kremlin
+said"; in "A federal court in Chicago" it is where, not who, so no one speaks); a source that is
+a personal pronoun ("he said") is the person actor named last before it; anything else
 ("officials") stays unlinked (``speaker_actor_id`` null).
 """
 
@@ -37,18 +36,18 @@ ATTRIBUTION_LABELS = iob2_labels(["SOURCE", "CUE", "CONTENT"])
 REACH = 300  # characters between a cue and its source or content span, at most
 _PRONOUN = re.compile(r"^(?:he|she|they|him|her|i|we)$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"”’']?\s")  # a sentence ends between a cue and a content span after it
-_ENDS_SENTENCE = re.compile(r"[.!?][\"”’']?$")
-_OPENING = "\"“‘'"
-# what may follow the person who heads a source phrase: its end, or a post-modifier ("Richard Dodd,
-# regional director of the Countryside Alliance"; "Grant Wilson of Mellon Bank"); not a possessive
-# or a role noun ("Merck's head of research Peter Kim", "Yukos spokesman Mike Lake": the person named
-# last heads those)
+_ENDS_SENTENCE = re.compile(r"[.!?][\"”’']?$")  # a content span that ends its sentence (:func:`_join_contents`)
+_OPENING = "\"“‘'"  # what opens a quotation going on after it
 # between a quote and the next cue of the same source: a coordination ("rejected the accusation and
 # told reporters", "accused Russia …, and said", "rejected the call …, accusing the government")
 _COORDINATED = re.compile(r"[ ,;]*(?:(?:and|but|while) +)?")
 _TELL = re.compile(r"(?:told|tells?|telling)\b.*", re.IGNORECASE | re.DOTALL)
 _ADDRESSEE = re.compile(r"(?:[\w'’.-]+\s+){1,4}?(?=that\s)")  # "reporters", "the summit", "a news conference"
 _WHOLE = re.compile(r"\s*(?:[Tt]he\s+)?")  # what may stand before a place that is the whole source
+# what may follow the person who heads a source phrase: its end, or a post-modifier ("Richard Dodd,
+# regional director of the Countryside Alliance"; "Grant Wilson of Mellon Bank"); not a possessive
+# or a role noun ("Merck's head of research Peter Kim", "Yukos spokesman Mike Lake": the person named
+# last heads those)
 _HEAD = re.compile(r"\s*(?:[.,;:]*\s*$|[,(\-–—]|(?:who|whose|of|from|at|for|with|in)\b)")
 
 
