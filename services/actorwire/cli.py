@@ -169,16 +169,13 @@ def train_ner(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: i
 
 
 @training_command("tsc", SHARED_DATA / "newsmtsc", epochs=3)
-@click.option("--further-mentions", is_flag=True,
-              help="also train on each target's coreferent mentions in its sentence (NewsMTSC further_mentions)")
-def train_tsc(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool,
-              further_mentions: bool) -> None:
+def train_tsc(data: Path, out: Path | None, work_dir: Path, epochs: int, seed: int, threads: int, resume: bool) -> None:
     """Fine-tune the NewsMTSC target-sentiment classifier; prints the final dev-rw-half metrics as JSON."""
     from actorwire.sentiment.tsc import TSC_MODEL_DIR
     from actorwire.training.tsc import train as train_classifier
 
     click.echo(json.dumps(train_classifier(data, out or TSC_MODEL_DIR, work_dir, epochs=epochs, seed=seed,
-                                           threads=threads, resume=resume, further_mentions=further_mentions)))
+                                           threads=threads, resume=resume)))
 
 
 @train.command("soup")

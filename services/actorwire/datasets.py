@@ -94,13 +94,9 @@ def spans_to_tags(doc: ConllDocument, spans: list[tuple[int, int, str]]) -> list
 NEWSMTSC_POLARITY = {2.0: 0, 4.0: 1, 6.0: 2}  # negative, neutral, positive
 
 
-def read_newsmtsc(path: str | Path, further_mentions: bool = False) -> list[tuple[str, int, int, int]]:
+def read_newsmtsc(path: str | Path) -> list[tuple[str, int, int, int]]:
     """NewsMTSC ``original/*.jsonl`` as (sentence, target start, target end, label id) per target;
-    polarity 2.0/4.0/6.0 → 0/1/2 (negative/neutral/positive).
-
-    With ``further_mentions``, each of a target's other mentions in its sentence that the corpus
-    lists (``further_mentions``: mostly pronouns, "he", "her"; 3,141 in ``train.jsonl``) is one more
-    row with the target's label, after the target's own row."""
+    polarity 2.0/4.0/6.0 → 0/1/2 (negative/neutral/positive)."""
     import json
 
     rows = []
@@ -109,9 +105,8 @@ def read_newsmtsc(path: str | Path, further_mentions: bool = False) -> list[tupl
             continue
         record = json.loads(line)
         for target in record["targets"]:
-            label = NEWSMTSC_POLARITY[float(target["polarity"])]
-            spans = [target] + (target.get("further_mentions") or [] if further_mentions else [])
-            rows.extend((record["sentence_normalized"], span["from"], span["to"], label) for span in spans)
+            rows.append((record["sentence_normalized"], target["from"], target["to"],
+                         NEWSMTSC_POLARITY[float(target["polarity"])]))
     return rows
 
 

@@ -16,16 +16,14 @@ from actorwire.sentiment.tsc import TSC_MODEL_DIR, marked
 from actorwire.training import marked as marked_training
 
 
-def _rows(path: Path, further_mentions: bool = False):
-    rows = read_newsmtsc(path, further_mentions)
+def _rows(path: Path):
+    rows = read_newsmtsc(path)
     return list(zip(marked([TargetInContext(text, a, b) for text, a, b, _ in rows]), [r[3] for r in rows]))
 
 
 def train(data_dir: Path, out_dir: Path = TSC_MODEL_DIR, work_dir: Path = Path("runs/tsc"), epochs: int = 3,
-          seed: int = 13, threads: int = 2, resume: bool = False, further_mentions: bool = False) -> dict:
-    """Fine-tune on ``original/train.jsonl`` for a fixed number of epochs and write the last one;
-    with ``further_mentions`` each target's coreferent mentions in its sentence are trained on too
-    (:func:`~actorwire.datasets.read_newsmtsc`; evaluation stays on the targets).
+          seed: int = 13, threads: int = 2, resume: bool = False) -> dict:
+    """Fine-tune on ``original/train.jsonl`` for a fixed number of epochs and write the last one.
 
     No epoch is selected on evaluation data: the only dev set NewsMTSC has
     (``split_dev_test/newsmtsc-rw/dev.jsonl``) is half of test-rw, so it is logged for progress
@@ -33,10 +31,9 @@ def train(data_dir: Path, out_dir: Path = TSC_MODEL_DIR, work_dir: Path = Path("
     (:func:`~actorwire.training.common.write_head_and_meta`): refit it with ``actorwire train
     calibration``. Returns the final dev-rw metrics."""
     return marked_training.train(
-        "actorwire-tsc-minilm", LABELS, 1, _rows(data_dir / "original" / "train.jsonl", further_mentions),
+        "actorwire-tsc-minilm", LABELS, 1, _rows(data_dir / "original" / "train.jsonl"),
         _rows(data_dir / "split_dev_test" / "newsmtsc-rw" / "dev.jsonl"), out_dir, work_dir, epochs, select=False,
-        seed=seed, threads=threads, resume=resume, recipe={"dev": "newsmtsc-rw dev (half of test-rw, not selected on)",
-                                                           "further_mentions": further_mentions})
+        seed=seed, threads=threads, resume=resume, recipe={"dev": "newsmtsc-rw dev (half of test-rw, not selected on)"})
 
 
 def evaluate_packaged(data_dir: Path, model_dir: Path = TSC_MODEL_DIR, runtime: str = "onnx") -> dict:
