@@ -43,6 +43,12 @@ USABLE = {
         "value": "<p>Mali cut ties.&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;</p>", "contentType": "text/html"}]}).encode(),
     "charset": json.dumps(item("charset") | {"bodies": [{"value": "<p>Mali &amp; Ukraine</p>",
                                                          "contentType": "text/html; charset=utf-8"}]}).encode(),
+    # hostile-input trial: "<![" crashed the HTML parser (50 in a row stopped the worker), and
+    # unclosed tags or comments took it quadratic time ("<a " * 40,000: minutes)
+    "marked-section": json.dumps(item("marked-section") | {"bodies": [{
+        "value": "<p>Mali cut ties with Ukraine.</p><![ x", "contentType": "text/html"}]}).encode(),
+    "unclosed-tags": json.dumps(item("unclosed-tags") | {"bodies": [{
+        "value": "<p>Mali cut ties with Ukraine.</p>" + "<a " * 30_000 + "<!-- " * 10_000, "contentType": "text/html"}]}).encode(),
 }
 UNUSABLE = {
     b"{not json": "invalid JSON",

@@ -100,3 +100,15 @@ def test_unknown_zones_and_out_of_range_dates_raise_value_error(value, reason):
 ])
 def test_gmt_plus_offsets_keep_their_sign(value, expected):
     assert rfc3339(parse_date(value)) == expected
+
+
+@pytest.mark.parametrize("markup, text", [
+    ("<p>Mali cut ties.</p><![ x", "Mali cut ties.\n<![ x"),  # not a CDATA section: text (the parser raised)
+    ("<p>x</p><![CDATA[a<b is true]]>", "x\na<b is true"),
+    ("<!-- a <b> comment --><p>y</p>", "y"),
+    ("<p>y</p><!-- never closed <b>", "y"),  # a browser hides it to the end
+    ("<p>1 <a <a b</p>", "1 <a <a b"),  # a "<" no ">" closes before the next "<" is text
+    ("<p>Hello <b>world</b></p>", "Hello world"),
+])
+def test_markup_the_parser_cannot_take_is_text_and_comments_stay_hidden(markup, text):
+    assert html_to_text(markup) == text

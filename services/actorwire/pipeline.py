@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache, cached_property
 
@@ -139,11 +140,13 @@ class VersionMemory:
 
     :meth:`observe` returns the newer version that supersedes the one given, or ``None`` (and
     remembers the given one when it is the newest). Equal versions are replays, not superseded.
+    What a :meth:`transaction` observed is forgotten when it raises.
     """
 
     def __init__(self, capacity: int):
         self.capacity = capacity
         self._newest: OrderedDict[str, tuple[tuple[int, ...], str]] = OrderedDict()
+        self._undo: list[tuple[str, tuple[tuple[int, ...], str] | None]] | None = None
 
     def observe(self, uri: str, version: str) -> str | None:
         order = version_order(version)
@@ -153,11 +156,39 @@ class VersionMemory:
         if known is not None and known[0] > order:
             self._newest.move_to_end(uri)
             return known[1]
+        self._remember(uri, known)
         self._newest[uri] = (order, version)
         self._newest.move_to_end(uri)
         if len(self._newest) > self.capacity:
-            self._newest.popitem(last=False)
+            self._remember(*self._newest.popitem(last=False))
         return None
+
+    def _remember(self, uri: str, known: tuple[tuple[int, ...], str] | None) -> None:
+        if self._undo is not None:
+            self._undo.append((uri, known))
+
+    @contextmanager
+    def transaction(self):
+        """Versions observed inside are forgotten again (the ones they replaced restored) when
+        it raises: a batch that fails and is retried record by record must not find its own later
+        versions already seen (hostile-input trial: version 1 came out superseded by the version 2
+        of its failed batch, or enriched, depending on where batches were cut). Nests."""
+        outer = self._undo is not None
+        undo = self._undo = self._undo if outer else []
+        mark = len(undo)
+        try:
+            yield
+        except BaseException:
+            for uri, known in reversed(undo[mark:]):
+                if known is None:
+                    self._newest.pop(uri, None)
+                else:
+                    self._newest[uri] = known
+            del undo[mark:]
+            raise
+        finally:
+            if not outer:
+                self._undo = None
 
 
 class Pipeline:
@@ -270,10 +301,14 @@ class Pipeline:
 
     # -- entities ------------------------------------------------------------------------------
     def entities(self, items: Sequence[NinjsItem]) -> list[EntityStage]:
-        """Prepare, run NER over every headline and body in one batch, and resolve actors."""
+        """Prepare, run NER over every headline and body in one batch, and resolve actors; the
+        versions of a batch that fails are not remembered (:meth:`VersionMemory.transaction`)."""
+        with self.versions.transaction():
+            return self._entities([self.prepare(item) for item in items])
+
+    def _entities(self, stages: list[EntityStage]) -> list[EntityStage]:
         from actorwire.entities.actors import resolve_actors
 
-        stages = [self.prepare(item) for item in items]
         active = [s for s in stages if s.meta.status == "enriched"]
         info = ModelInfo(name=self.ner.name, version=self.ner.version)
         for stage in active:
@@ -325,8 +360,9 @@ class Pipeline:
         return out
 
     def run(self, items: Sequence[NinjsItem]) -> list[EnrichedArticle]:
-        """Both stages in-process (offline mode)."""
-        return self.enrich(self.entities(items))
+        """Both stages in-process (offline mode); the versions of a batch that fails are not remembered."""
+        with self.versions.transaction():
+            return self.enrich(self.entities(items))
 
 
 def actor_events(article: EnrichedArticle) -> list[ActorEvent]:

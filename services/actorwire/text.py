@@ -33,6 +33,10 @@ _TAG = re.compile(r"<[A-Za-z!/?]")
 # a numeric reference past the last code point (0x10FFFF) with thousands of digits makes
 # html.unescape raise instead of giving U+FFFD as it does for smaller ones: replaced beforehand
 _HUGE_CHARREF = re.compile(r"&#(?:0*[1-9]\d{7,}|[xX]0*[1-9a-fA-F][0-9a-fA-F]{6,});?")
+# what the HTML parser cannot take (:func:`_extract`): a "<" opening a marked section that is not
+# CDATA, or one that no ">" closes before the next "<"; and comments and CDATA sections, read whole
+# (one left open matches to the end once: searching for its end from each "<" inside would be quadratic)
+_HAZARD = re.compile(r"(<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z))|<(?=!\[|[^<>]*(?:<|\Z))", re.DOTALL)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -70,9 +74,27 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data.removeprefix("CDATA["))
 
 
+def _defuse(match: re.Match) -> str:
+    """:data:`_HAZARD`'s replacement: a closed comment or CDATA section as it is; one left open runs
+    to the end of the input, where a browser hides a comment and shows CDATA as text; any other
+    match is a ``<`` to read as text."""
+    found = match.group(1)
+    if not found:
+        return "&lt;"
+    if found.endswith(("-->", "]]>")):
+        return found
+    return "" if found.startswith("<!--") else found.removeprefix("<![CDATA[").replace("<", "&lt;")
+
+
 def _extract(markup: str) -> str:
+    """The text of ``markup`` by the standard library's parser, after escaping what it cannot
+    take: a marked section other than CDATA (``<![ x`` raised AssertionError) and a ``<`` that no
+    ``>`` closes before the next ``<`` (an unclosed tag: the parser re-read the rest of the input
+    for each one, so ``"<a " * 40_000`` took minutes). Such a ``<`` is text; a ``<`` inside a
+    quoted attribute value (``alt="a<b"``) breaks its tag into text, where valid HTML escapes it."""
+    markup = _HAZARD.sub(_defuse, _HUGE_CHARREF.sub("\ufffd", markup))
     parser = _TextExtractor()
-    parser.feed(_HUGE_CHARREF.sub("\ufffd", markup))
+    parser.feed(markup)
     parser.close()
     return "".join(parser.parts)
 

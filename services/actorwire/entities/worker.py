@@ -3,27 +3,26 @@ items held by an embargo → ``news.embargoed`` (see :mod:`actorwire.embargo`)."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
-from actorwire.decode import decode_ninjs
+from actorwire.decode import Rejected, decode_ninjs
 from actorwire.messages import NinjsItem
 from actorwire.pipeline import Pipeline
 from actorwire.settings import Settings
 from actorwire.streaming import Output, Stage
 
 
-def remember_version(pipeline: Pipeline, raw: bytes) -> None:
-    """Feed one already-processed ``news.raw`` record to the pipeline's version memory (records
-    that do not decode were dead-lettered then and are skipped now: this never raises for a record,
-    however deep, long or malformed)."""
+def remember_version(pipeline: Pipeline, raw: bytes, max_bytes: int) -> None:
+    """Feed one already-processed ``news.raw`` record to the pipeline's version memory. It is
+    decoded as the worker decodes (:func:`~actorwire.decode.decode_ninjs` with ``max_bytes``):
+    records rejected then were dead-lettered and never seen as a version, so they are skipped now
+    (hostile-input trial: a rejected version 5 superseded version 3 after a restart). Never
+    raises for a record, however deep, long or malformed."""
     try:
-        obj = json.loads(raw.decode("utf-8").removeprefix("\ufeff"))
-        uri, version = obj["uri"], obj.get("version", "1")
-        if isinstance(uri, str) and isinstance(version, (str, int)) and not isinstance(version, bool):
-            pipeline.versions.observe(uri, str(version))
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        item = decode_ninjs(raw, max_bytes)
+    except Rejected:
         return
+    pipeline.versions.observe(item.uri, item.version)
 
 
 def entity_stage(settings: Settings, pipeline: Pipeline) -> Stage:
@@ -47,4 +46,4 @@ def entity_stage(settings: Settings, pipeline: Pipeline) -> Stage:
 
     return Stage(name="entities", source_topic=settings.topics.raw, group_id=f"{settings.group_prefix}-entities",
                  decode=lambda raw: decode_ninjs(raw, settings.worker.max_message_bytes), process=process,
-                 restore=lambda raw: remember_version(pipeline, raw))
+                 restore=lambda raw: remember_version(pipeline, raw, settings.worker.max_message_bytes))
