@@ -87,6 +87,7 @@ def test_newswire_zones_and_early_years(value, expected):
     ("9999-12-31T23:30:00-05:00", "date out of range"),  # past year 9999 once in UTC
     ("0001-01-01T00:00:00+01:00", "date out of range"),
     ("Fri, 31 Dec 9999 23:00:00 EST", "date out of range"),
+    ("03/04/2030 10:00", "ambiguous date"),  # 4 March or 3 April (hostile-input trial: read as 4 March)
 ])
 def test_unknown_zones_and_out_of_range_dates_raise_value_error(value, reason):
     with pytest.raises(ValueError, match=reason):
@@ -94,6 +95,8 @@ def test_unknown_zones_and_out_of_range_dates_raise_value_error(value, reason):
 
 
 @pytest.mark.parametrize("value,expected", [
+    ("13/04/2030 10:00", "2030-04-13T10:00:00Z"),  # only one reading
+    ("04/04/2030", "2030-04-04T00:00:00Z"),
     ("Mon, 30 Nov 2026 10:00:00 GMT+0200", "2026-11-30T08:00:00Z"),  # dateutil alone: POSIX sign, 12:00Z
     ("Mon, 30 Nov 2026 10:00:00 UTC-5", "2026-11-30T15:00:00Z"),
     ("1 May 2024 10:00 +02:00 (CEST)", "2024-05-01T08:00:00Z"),

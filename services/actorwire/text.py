@@ -10,8 +10,9 @@
   ``&amp;amp;``; markup that a second unescape reveals, ``&amp;lt;script&amp;gt;``, is parsed and
   dropped too), ``<script>``/``<style>`` content dropped, ``<![CDATA[...]]>`` sections kept as text.
 * dates from feeds (RFC 3339, RFC 2822 as in RSS, common zone abbreviations) become RFC 3339 UTC;
-  anything less precise than a calendar day, a zone abbreviation not in :data:`_TZ_ABBREVIATIONS`
-  and a date outside years 1-9999 once in UTC are rejected rather than guessed.
+  anything less precise than a calendar day, a zone abbreviation not in :data:`_TZ_ABBREVIATIONS`,
+  a numeric date whose day and month could be either (``03/04/2030``) and a date outside years
+  1-9999 once in UTC are rejected rather than guessed.
 """
 
 from __future__ import annotations
@@ -155,6 +156,9 @@ def _zone(name: str | None, offset: int | None) -> tzinfo | None:
 _HAS_DAY = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}/\d{1,2}/\d{4}")
 
 
+_NUMERIC_DATE = re.compile(r"\b(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-]\d{4}\b")
+
+
 def parse_date(value: str) -> datetime:
     """Parse a feed date to an aware UTC datetime.
 
@@ -163,11 +167,16 @@ def parse_date(value: str) -> datetime:
     ``GMT+0200`` (+02:00, not the POSIX reading -02:00). A value without a zone is taken as UTC.
     Raises ``ValueError`` for anything that does not name a calendar day (``"2024"`` is rejected,
     never read as 1970 or as today), for a zone abbreviation it does not know (``"10:00 XST"`` is
-    never read as UTC) and for a moment outside years 1-9999 in UTC.
+    never read as UTC), for a numeric date whose day and month could be either (``"03/04/2030"``:
+    4 March in the US, 3 April in Europe; an embargo must not lift a month early; ``"13/04/2030"``
+    is read) and for a moment outside years 1-9999 in UTC.
     """
     text = value.strip()
     if not _HAS_DAY.search(text):
         raise ValueError(f"not a date with a day: {value!r}")
+    numeric = _NUMERIC_DATE.search(text)
+    if numeric and numeric["a"] != numeric["b"] and int(numeric["a"]) <= 12 and int(numeric["b"]) <= 12:
+        raise ValueError(f"ambiguous date, day and month could be either: {value!r}")
     try:
         parsed = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
