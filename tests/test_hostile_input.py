@@ -69,6 +69,11 @@ UNUSABLE = {
     json.dumps({"uri": 12345, "headline": "Mali", "body": "x"}).encode(): "uri: Input should be a valid string",
     json.dumps(item(" \t ")).encode(): "uri: String should match pattern",
     json.dumps(item("long-version", version="9" * 5000)).encode(): "version: String should have at most 256",
+    # hostile-input trial: the first value of a key given twice was lost silently, and an embargoed
+    # item with keywords 900 deep failed when held on news.embargoed
+    b'{"uri": "twice", "uri": "other", "body": "Mali cut ties."}': "duplicate key 'uri'",
+    json.dumps(item("deep", keywords=[[[[[["x"]]]]]] * 2)).replace('"x"', "[" * 80 + '"x"' + "]" * 80).encode():
+        "nested more than 64 levels",
 }
 
 

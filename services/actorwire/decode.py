@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -62,15 +63,43 @@ def _lone_surrogate_at(obj: dict) -> str | None:
     return None
 
 
+# levels of objects and arrays an item may nest (ninjs needs about 5): deeper ones parse, but kept
+# properties are written out again and a deep one failed there (hostile-input trial: an embargoed
+# item with keywords 900 deep failed when held on news.embargoed, as a processing failure)
+MAX_DEPTH = 64
+
+
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """``json.loads``' object hook: a key given twice is an error, not the last value silently."""
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise ValueError(f"duplicate key {twice!r}")
+    return obj
+
+
+def _depth(value: Any) -> int:
+    """Levels of objects and arrays in a parsed JSON value, without recursion."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        node, depth = level.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            level.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def decode_ninjs(raw: bytes, max_bytes: int) -> NinjsItem:
     """Parse and validate one ``news.raw`` message.
 
     Raises :class:`Rejected` for: size over ``max_bytes``, invalid UTF-8, invalid JSON (NaN and
-    Infinity included), nesting too deep to parse, JSON that is not an object, a lone surrogate
-    escape (``"\\ud800"``) anywhere but in headline and body text (``uri``, ``version``,
-    ``language``...: no UTF-8 output could carry it), and ninjs validation errors (wrong types,
-    unknown properties, missing ``uri``); any other error while validating is a rejection too, never
-    an exception of another type. A leading byte-order mark is allowed.
+    Infinity included, a key given twice), nesting deeper than :data:`MAX_DEPTH`, JSON that is not
+    an object, a lone surrogate escape (``"\\ud800"``) anywhere but in headline and body text
+    (``uri``, ``version``, ``language``...: no UTF-8 output could carry it), and ninjs validation
+    errors (wrong types, unknown properties, missing ``uri``); any other error while validating is
+    a rejection too, never an exception of another type. A leading byte-order mark is allowed.
     """
     if len(raw) > max_bytes:
         raise Rejected(f"message of {len(raw)} bytes exceeds the limit of {max_bytes} bytes", "MessageTooLarge")
@@ -79,13 +108,15 @@ def decode_ninjs(raw: bytes, max_bytes: int) -> NinjsItem:
     except UnicodeDecodeError as exc:
         raise Rejected(f"invalid UTF-8 at byte {exc.start}", "UnicodeDecodeError") from None
     try:
-        obj = json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constants)
+        obj = json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constants, object_pairs_hook=no_duplicate_keys)
     except RecursionError:
         raise Rejected("JSON nested too deeply", "RecursionError") from None
     except ValueError as exc:
         raise Rejected(f"invalid JSON: {exc}", type(exc).__name__) from None
     if not isinstance(obj, dict):
         raise Rejected(f"expected a JSON object (ninjs item), got {type(obj).__name__}", "TypeError")
+    if _depth(obj) > MAX_DEPTH:
+        raise Rejected(f"JSON nested more than {MAX_DEPTH} levels deep", "RecursionError")
     where = _lone_surrogate_at(obj) if _SURROGATE_ESCAPE.search(text) else None
     if where is not None:
         raise Rejected(f"lone surrogate (not encodable as UTF-8) in {where}", "UnicodeEncodeError")

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from actorwire.decode import no_duplicate_keys
 from actorwire.messages import NINJS_PROPERTIES, SourceCoordinates
 
 _NOT_FEEDS = (".jsonl", ".ndjson", ".json", ".txt")  # read as such whatever their first byte
@@ -106,7 +107,8 @@ def _line_record(line: bytes, origin: str, offset: int) -> RawRecord:
     """A JSONL line: simple article objects become ninjs; anything else passes through untouched."""
     key = None
     try:
-        obj = json.loads(line.decode("utf-8-sig"))  # strict: json.loads(bytes) lets CESU surrogates in
+        # strict: json.loads(bytes) lets CESU surrogates in; a key given twice leaves the line to be rejected
+        obj = json.loads(line.decode("utf-8-sig"), object_pairs_hook=no_duplicate_keys)
     except (ValueError, RecursionError):
         obj = None
     if isinstance(obj, dict):
@@ -177,7 +179,7 @@ def read_path(path: str) -> Iterator[RawRecord]:
         yield from _feed_records(data, origin)
     elif suffix == ".json":
         try:
-            obj = json.loads(data.decode("utf-8-sig"))
+            obj = json.loads(data.decode("utf-8-sig"), object_pairs_hook=no_duplicate_keys)
         except (ValueError, RecursionError):
             obj = None
         items = obj if isinstance(obj, list) else [obj]
