@@ -156,14 +156,14 @@ class VersionMemory:
         if known is not None and known[0] > order:
             self._newest.move_to_end(uri)
             return known[1]
-        self._remember(uri, known)
+        self._log(uri, known)
         self._newest[uri] = (order, version)
         self._newest.move_to_end(uri)
         if len(self._newest) > self.capacity:
-            self._remember(*self._newest.popitem(last=False))
+            self._log(*self._newest.popitem(last=False))
         return None
 
-    def _remember(self, uri: str, known: tuple[tuple[int, ...], str] | None) -> None:
+    def _log(self, uri: str, known: tuple[tuple[int, ...], str] | None) -> None:
         if self._undo is not None:
             self._undo.append((uri, known))
 

@@ -14,9 +14,10 @@ Rules, applied in order (issue #4):
    calls a person no more often than something else in the article, with no title before it,
    takes the other label (``Yukos`` tagged PER three times and ORG eleven times is an organisation).
 4. Organisations: a government named by its seat (``Kremlin``, ``White House``, ``Downing
-   Street``) is an organisation of its country whatever the NER label. Acronyms join the expansion whose initials they spell when the article has it,
-   or a well-known expansion (``UN`` ↔ ``United Nations``). Two organisations tagged as one
-   ("Midland Rail and Great Lakes Freight", each also named apart) are no actor.
+   Street``) is an organisation of its country whatever the NER label. Acronyms join the
+   expansion whose initials they spell when the article has it, or a well-known expansion (``UN``
+   ↔ ``United Nations``). Two organisations tagged as one ("Midland Rail and Great Lakes
+   Freight", each also named apart) are no actor.
 5. Role nouns (``the prime minister``) tied to a named holder earlier in the article ("Prime
    Minister of Mali Abdoulaye Maiga") become extra mentions of that person (``source="role"``).
 6. Headline and subheading fragments become actors only when they resolve to a country or to an
@@ -312,7 +313,8 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     dateline_end = dateline.end() if dateline else 0
 
     def in_furniture(m: Mention) -> bool:
-        return m.field == "body" and (m.start < dateline_end or lines.furniture(m.start)) or bool(_CREDIT.search(m.text))
+        in_body = m.field == "body" and (m.start < dateline_end or lines.furniture(m.start))
+        return in_body or bool(_CREDIT.search(m.text))
 
     def add(i: int, kind: str, name: str, country: str | None = None, actor_id: str | None = None) -> None:
         actor_id = actor_id or f"{kind}:{slug(name)}"
