@@ -74,6 +74,16 @@ def test_lone_surrogates_reach_decode_instead_of_crashing_the_reader(tmp_path):
         decode_ninjs(records[3].value, 10_000)
 
 
+def test_a_simple_article_with_a_lone_surrogate_keeps_its_size_as_ninjs(tmp_path):
+    # hostile-input trial: the whole line was written in ASCII escapes, which doubled a 210 kB
+    # article of non-ASCII text past the message limit
+    body = "Zoë Ångström sagte: " * 5000 + "\ud800"
+    (tmp_path / "a.jsonl").write_text(json.dumps({"uri": "c:big", "headline": "Zoë", "body": body}) + "\n")
+    (record,) = read_inputs([str(tmp_path / "a.jsonl")])
+    assert len(record.value) < 1.1 * len(body.encode("utf-8", "surrogatepass"))
+    assert decode_ninjs(record.value, 1_000_000).bodies[0].value == body.replace("\ud800", "")
+
+
 def test_simple_form_keeps_ninjs_properties_and_anything_else_passes_through_to_be_rejected(tmp_path):
     kept = {"uri": "urn:s", "headline": "Kenya", "body": "Text", "pubStatus": "canceled", "version": "3",
             "embargoed": "2099-01-01T00:00:00Z", "language": "en"}
