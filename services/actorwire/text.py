@@ -154,9 +154,7 @@ def _zone(name: str | None, offset: int | None) -> tzinfo | None:
 
 
 _HAS_DAY = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}/\d{1,2}/\d{4}")
-
-
-_NUMERIC_DATE = re.compile(r"\b(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-]\d{4}\b")
+_NUMERIC_DATE = re.compile(r"\b(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-]\d{4}\b")  # day and month in either order
 
 
 def parse_date(value: str) -> datetime:

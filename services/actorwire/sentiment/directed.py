@@ -176,7 +176,7 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
             pairs.append((a.actor_id, b.actor_id, sent))
             named_between.append(any(a.end <= m.start and m.end <= b.start and m.actor_id not in (a.actor_id, b.actor_id)
                                      for m in between))
-    keep = spread([frozenset(pair[:2]) for pair in pairs])  # at most MAX_ITEMS, every pair's first sentences first
+    keep = spread([frozenset(pair[:2]) for pair in pairs])  # at most MAX_ITEMS: each pair's first sentences first
     items, pairs, named_between = ([seq[i] for i in keep] for seq in (items, pairs, named_between))
     edges: dict[tuple[str, str, str], Stance] = {}
     for item, (a, b, sent), between, probs in zip(items, pairs, named_between,

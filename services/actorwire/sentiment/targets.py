@@ -105,7 +105,8 @@ class VaderSentiment:
         self.version = "3.3.2"
 
     def compound(self, text: str) -> float:
-        """VADER's compound score in [−1, 1] of ``text``; over :data:`VADER_WORDS` words, the mean over runs of that many."""
+        """VADER's compound score in [−1, 1] of ``text``; past :data:`VADER_WORDS` words, the
+        mean over runs of that many."""
         words = text.split()
         if len(words) <= VADER_WORDS:
             return self.analyzer.polarity_scores(text)["compound"]
