@@ -150,13 +150,14 @@ def test_the_place_and_agency_of_a_wire_dateline_are_no_actors(dateline, spans):
     assert {a.actor_id for a in actors} == {"country:IND", "country:PAK", "organization:interfax"}  # named in the story
 
 
-def test_a_government_named_by_its_seat_is_an_organisation_of_its_country():
-    # new-user trial: "the Kremlin" was a location, which holds no stance
-    body = "The Kremlin rejected the claims. A White House spokesman said Washington would respond."
-    mentions, actors = resolve(body, [("Kremlin", "LOC"), ("White House", "ORG"), ("Washington", "LOC")])
+def test_a_government_named_by_its_seat_or_a_news_agency_is_an_organisation():
+    # new-user trials: "the Kremlin" was a location, which holds no stance, and so was "Sputnik"
+    body = "The Kremlin rejected the claims, Sputnik said. A White House spokesman said Washington would respond."
+    mentions, actors = resolve(body, [("Kremlin", "LOC"), ("Sputnik", "LOC"), ("White House", "ORG"),
+                                      ("Washington", "LOC")])
     assert {(a.actor_id, a.kind, a.country) for a in actors} == {
         ("organization:kremlin", "organization", "RUS"), ("organization:white-house", "organization", "USA"),
-        ("location:washington", "location", None)}
+        ("organization:sputnik", "organization", None), ("location:washington", "location", None)}
 
 
 def test_headline_and_subheading_fragments_need_support_from_running_text():

@@ -14,10 +14,11 @@ Rules, applied in order (issue #4):
    calls a person no more often than something else in the article, with no title before it,
    takes the other label (``Yukos`` tagged PER three times and ORG eleven times is an organisation).
 4. Organisations: a government named by its seat (``Kremlin``, ``White House``, ``Downing
-   Street``) is an organisation of its country whatever the NER label. Acronyms join the
-   expansion whose initials they spell when the article has it, or a well-known expansion (``UN``
-   ↔ ``United Nations``). Two organisations tagged as one ("Midland Rail and Great Lakes
-   Freight", each also named apart) are no actor.
+   Street``) is an organisation of its country, and a news agency (``Sputnik``, ``Xinhua``) an
+   organisation, whatever the NER label. Acronyms join the expansion whose initials they spell
+   when the article has it, or a well-known expansion (``UN`` ↔ ``United Nations``). Two
+   organisations tagged as one ("Midland Rail and Great Lakes Freight", each also named apart)
+   are no actor.
 5. Role nouns (``the prime minister``) tied to a named holder earlier in the article ("Prime
    Minister of Mali Abdoulaye Maiga") become extra mentions of that person (``source="role"``).
 6. Headline and subheading fragments become actors only when they resolve to a country or to an
@@ -84,6 +85,12 @@ SEATS_OF_GOVERNMENT = {"kremlin": ("Kremlin", "RUS"), "white house": ("White Hou
                        "downing street": ("Downing Street", "GBR"), "elysee": ("Elysee", "FRA"),
                        "élysée": ("Elysee", "FRA"), "elysee palace": ("Elysee", "FRA"),
                        "élysée palace": ("Elysee", "FRA"), "zhongnanhai": ("Zhongnanhai", "CHN")}
+# news agencies NER takes for places or people ("Sputnik" tagged LOC): organisations (not
+# "Bloomberg" or "AP": a person, a state of India)
+NEWS_AGENCIES = {name.lower(): name for name in (
+    "Reuters", "AFP", "Agence France-Presse", "Associated Press", "Sputnik", "Xinhua", "TASS", "Interfax",
+    "RIA Novosti", "Anadolu", "Anadolu Agency", "Kyodo", "Yonhap", "EFE", "ANSA", "dpa", "IRNA",
+    "Press Trust of India", "Bernama", "Antara")}
 _BOILERPLATE_LINE = re.compile(
     r"^\s*(©|\(c\)|copyright\b|photo\s*:|photograph\s*:|image\s*:|credit\s*:|getty images|"
     r"subscribe|sign up|advertisement|read more|related\s*:|share this|follow us|click here|by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)",
@@ -382,9 +389,12 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
             continue  # titles and articles only ("The", "General" tagged apart from the name): no actor
         label = label_of.get(i, m.label)
         match = person_of(words) if len(m.text.split()) <= 2 else None
-        seat = SEATS_OF_GOVERNMENT.get(re.sub(r"^the\s+", "", m.text.lower()))
+        key = re.sub(r"^the\s+", "", m.text.lower())
+        seat = SEATS_OF_GOVERNMENT.get(key)
         if seat:
             add(i, "organization", seat[0], seat[1])
+        elif key in NEWS_AGENCIES:
+            add(i, "organization", NEWS_AGENCIES[key])
         elif match:
             add(i, "person", drafts[match].name, actor_id=match)
         elif label == "ORG":
