@@ -144,10 +144,15 @@ def test_boilerplate_is_not_an_actor():
 def test_the_place_and_agency_of_a_wire_dateline_are_no_actors(dateline, spans):
     # new-user trial: "NEW DELHI (AFP)" gave the actors organization:new-delhi and organization:afp,
     # and stances of AFP toward Pakistan
-    body = dateline + "India accused Pakistan of firing first. Interfax later reported calm."
-    mentions, actors = resolve(body, [*spans, ("India", "LOC"), ("Pakistan", "LOC"), ("Interfax", "ORG")])
-    assert [m.actor_id for m in mentions if m.start < len(dateline)] == [None] * len(spans)
-    assert {a.actor_id for a in actors} == {"country:IND", "country:PAK", "organization:interfax"}  # named in the story
+    body = (dateline + "India accused Pakistan of firing first. Interfax later reported calm.\n\n"
+            "GENEVA (AP) — Kenya backed Ethiopia.")  # a digest: one dateline per story
+    mentions, actors = resolve(body, [*spans, ("India", "LOC"), ("Pakistan", "LOC"), ("Interfax", "ORG"),
+                                      ("GENEVA", "LOC"), ("Kenya", "LOC"), ("Ethiopia", "LOC")])
+    second = body.index("GENEVA")
+    in_datelines = [m.actor_id for m in mentions if m.start < len(dateline) or second <= m.start < second + 13]
+    assert len(in_datelines) >= len(spans) + 1 and set(in_datelines) == {None}
+    assert {a.actor_id for a in actors} == {"country:IND", "country:PAK", "organization:interfax", "country:KEN",
+                                            "country:ETH"}  # named in the stories
 
 
 def test_a_government_named_by_its_seat_or_a_news_agency_is_an_organisation():

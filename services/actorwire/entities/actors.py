@@ -4,7 +4,8 @@ Rules, applied in order (issue #4):
 
 1. Boilerplate is not an actor: mentions inside photo credits (``© AP Photo / ...``), bylines,
    "Subscribe"-style labels and other furniture lines get no actor, nor the place and agency of a
-   wire dateline opening the body ("NEW DELHI (AFP) -": where and by whom it was filed).
+   wire dateline opening the body or one of its paragraphs ("NEW DELHI (AFP) -": where and by
+   whom it was filed; digests of several stories have one per story).
 2. Countries: names, official names, alternative spellings, demonyms and their plurals map to one
    country actor whatever the NER label (``Mali`` tagged PER, ``Ukrainians`` tagged MISC). Data:
    ``countryinfo`` (MIT). Organisations opening with a demonym or country name keep it as their
@@ -96,10 +97,10 @@ _BOILERPLATE_LINE = re.compile(
     r"subscribe|sign up|advertisement|read more|related\s*:|share this|follow us|click here|by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)",
     re.IGNORECASE)
 _CREDIT = re.compile(r"©|\b(AP|AFP|Reuters|Getty|EPA|Sputnik|Xinhua|Anadolu)\s*(Photo|Images|/)", re.IGNORECASE)
-# a wire dateline opening the body: the place in capitals, maybe a region and a date, the agency in
+# a wire dateline opening the body or a paragraph: the place in capitals, maybe a region and a date, the agency in
 # brackets, a dash ("NEW DELHI (AFP) -", "LONDON, Dec 1 (Reuters) -", "BEIJING, China (AP) —")
-_DATELINE = re.compile(r"\s*[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+)*(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)*)?"
-                       r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})? \([A-Za-z][A-Za-z.&/ -]{0,30}\) ?[-–—]+ ")
+_DATELINE = re.compile(r"^[ \t]*[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+)*(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)*)?"
+                       r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})? \([A-Za-z][A-Za-z.&/ -]{0,30}\) ?[-–—]+ ", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -316,11 +317,10 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
     ordered = [m if (text := _matchable(m.text)) == m.text else m.model_copy(update={"text": text}) for m in original]
     org_words: dict[str, set[str]] = defaultdict(set)  # first and last word of an organisation's name → its ids
 
-    dateline = _DATELINE.match(body)
-    dateline_end = dateline.end() if dateline else 0
+    in_dateline = overlap_finder(match.span() for match in _DATELINE.finditer(body))
 
     def in_furniture(m: Mention) -> bool:
-        in_body = m.field == "body" and (m.start < dateline_end or lines.furniture(m.start))
+        in_body = m.field == "body" and (in_dateline(m.start, m.end) or lines.furniture(m.start))
         return in_body or bool(_CREDIT.search(m.text))
 
     def add(i: int, kind: str, name: str, country: str | None = None, actor_id: str | None = None) -> None:
