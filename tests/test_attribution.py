@@ -49,6 +49,19 @@ def test_span_scores_count_exact_and_overlapping_matches_one_to_one():
     assert (scores["CONTENT"]["overlap"]["precision"], scores["CONTENT"]["overlap"]["recall"]) == (0.5, 1.0)
 
 
+def _persons(body, people):
+    """Mentions and person actors of ``people`` (name → actor id), each named once in ``body``."""
+    mentions = [Mention(text=n, label="PER", field="body", start=body.index(n), end=body.index(n) + len(n), score=1.0,
+                        actor_id=aid) for n, aid in people.items()]
+    return mentions, [Actor(actor_id=aid, name=n, kind="person", salience=1.0, mention_count=1)
+                      for n, aid in people.items()]
+
+
+def _content(text, words):
+    """The first occurrence of ``words`` in ``text`` as a tagged CONTENT span (quotation marks allowed)."""
+    return EntitySpan(text.index(words), text.index(words) + len(words), "CONTENT", 0.9)
+
+
 def _span(text, words, label, nth=0):
     """The ``nth`` whole-word occurrence of ``words`` in ``text`` as a tagged span."""
     match = list(re.finditer(rf"\b{re.escape(words)}", text))[nth]
@@ -148,9 +161,7 @@ def test_each_cue_takes_the_quote_of_its_own_sentence_not_the_next_one():
     # the next sentence's quote is nearer to a cue ('said. "') than its own one is ('," John Smith said')
     body = '"We will fight on," John Smith said. "We will never surrender," Mary Jones said. "It is over," Peter Brown said.'
     people = {"John Smith": "person:smith", "Mary Jones": "person:jones", "Peter Brown": "person:brown"}
-    mentions = [Mention(text=n, label="PER", field="body", start=body.index(n), end=body.index(n) + len(n), score=1.0,
-                        actor_id=aid) for n, aid in people.items()]
-    actors = [Actor(actor_id=aid, name=n, kind="person", salience=1.0, mention_count=1) for n, aid in people.items()]
+    mentions, actors = _persons(body, people)
     quotes_ = ["We will fight on,", "We will never surrender,", "It is over,"]
     spans = ([_span(body, q, "CONTENT") for q in quotes_] + [_span(body, n, "SOURCE") for n in people]
              + [_span(body, "said", "CUE", k) for k in range(3)])
@@ -163,14 +174,12 @@ def test_a_content_the_tagger_restarts_inside_a_clause_or_a_quotation_is_one_con
             'Jon Gunnarsson said: "We all know the stock. "We share it." '
             'Mark Ellison said it was "a debate worth having." Full details will follow next week.')
     people = {"Ingrid Solberg": "person:solberg", "Jon Gunnarsson": "person:gunnarsson", "Mark Ellison": "person:ellison"}
-    mentions = [Mention(text=n, label="PER", field="body", start=body.index(n), end=body.index(n) + len(n), score=1.0,
-                        actor_id=aid) for n, aid in people.items()]
-    actors = [Actor(actor_id=aid, name=n, kind="person", salience=1.0, mention_count=1) for n, aid in people.items()]
+    mentions, actors = _persons(body, people)
     spans = ([_span(body, n, "SOURCE") for n in people] + [_span(body, "praised", "CUE"), _span(body, "said", "CUE"),
                                                             _span(body, "said", "CUE", 1)]
-             + [EntitySpan(body.index(c), body.index(c) + len(c), "CONTENT", 0.9) for c in ("Iceland for", "what she called a fair compromise",
-                                                     '"We all know the stock.', '"We share it."',
-                                                     'it was "a debate worth having."', "Full details will follow")])
+             + [_content(body, c) for c in ("Iceland for", "what she called a fair compromise", '"We all know the stock.',
+                                             '"We share it."', 'it was "a debate worth having."',
+                                             "Full details will follow")])
     got = [(q.speaker_actor_id, body[q.content.start:q.content.end]) for q in link(body, spans, mentions, actors)]
     assert got == [("person:solberg", "Iceland for what she called a fair compromise"),
                    ("person:gunnarsson", '"We all know the stock. "We share it."'),
@@ -184,15 +193,13 @@ def test_a_coordinated_cue_shares_the_source_before_it_and_a_source_stays_in_its
             'Claire Tremblay rejected the call, accusing the government of delay. '
             'The ministry denied the charge. Mark Ellison said the talks would go on.')
     people = {"Dmitry Peskov": "person:peskov", "Claire Tremblay": "person:tremblay", "Mark Ellison": "person:ellison"}
-    mentions = [Mention(text=n, label="PER", field="body", start=body.index(n), end=body.index(n) + len(n), score=1.0,
-                        actor_id=aid) for n, aid in people.items()]
-    actors = [Actor(actor_id=aid, name=n, kind="person", salience=1.0, mention_count=1) for n, aid in people.items()]
+    mentions, actors = _persons(body, people)
     contents = ('the accusation as "absurd"', "reporters that Moscow had no part in it", "the call",
                 "the government of delay", "the charge", "the talks would go on")
     spans = ([_span(body, n, "SOURCE") for n in people]  # "The ministry" is not tagged: "denied" has no source
              + [_span(body, c, "CUE") for c in ("rejected", "told", "accusing", "denied", "said")]
              + [_span(body, "rejected", "CUE", 1)]
-             + [EntitySpan(body.index(c), body.index(c) + len(c), "CONTENT", 0.9) for c in contents])
+             + [_content(body, c) for c in contents])
     got = [(q.speaker_actor_id, body[q.source.start:q.source.end] if q.source else None, body[q.cue.start:q.cue.end],
             body[q.content.start:q.content.end]) for q in link(body, spans, mentions, actors)]
     assert got == [("person:peskov", "Dmitry Peskov", "rejected", 'the accusation as "absurd"'),

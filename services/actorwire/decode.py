@@ -84,10 +84,9 @@ def _depth(value: Any) -> int:
     deepest, level = 0, [(value, 1)]
     while level:
         node, depth = level.pop()
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
         if isinstance(node, (dict, list)):
             deepest = max(deepest, depth)
-            level.extend((child, depth + 1) for child in children)
+            level.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
     return deepest
 
 

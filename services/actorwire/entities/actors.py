@@ -97,8 +97,8 @@ _BOILERPLATE_LINE = re.compile(
     r"subscribe|sign up|advertisement|read more|related\s*:|share this|follow us|click here|by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)",
     re.IGNORECASE)
 _CREDIT = re.compile(r"©|\b(AP|AFP|Reuters|Getty|EPA|Sputnik|Xinhua|Anadolu)\s*(Photo|Images|/)", re.IGNORECASE)
-# a wire dateline opening the body or a paragraph: the place in capitals, maybe a region and a date, the agency in
-# brackets, a dash ("NEW DELHI (AFP) -", "LONDON, Dec 1 (Reuters) -", "BEIJING, China (AP) —")
+# a wire dateline opening the body or a paragraph: the place in capitals, maybe a region and a date,
+# the agency in brackets, a dash ("NEW DELHI (AFP) -", "LONDON, Dec 1 (Reuters) -", "BEIJING, China (AP) —")
 _DATELINE = re.compile(r"^[ \t]*[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+)*(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)*)?"
                        r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})? \([A-Za-z][A-Za-z.&/ -]{0,30}\) ?[-–—]+ ", re.MULTILINE)
 
