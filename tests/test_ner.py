@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -116,3 +118,16 @@ def test_onnx_runtime_finds_the_same_entities_as_pytorch_and_reuses_its_cached_g
     assert found == spans(TransformerNer(runtime="torch"))
     TransformerNer(runtime="onnx", cache_dir=tmp_path)
     assert list(tmp_path.glob("*.onnx")) == [graph] and graph.stat().st_mtime_ns == exported
+
+
+def test_a_worker_whose_graphs_are_cached_builds_no_torch_network(tmp_path):
+    # a fresh process, as a worker starts: the cached graph is loaded without building the torch model,
+    # so transformers' modelling code (~260 MB of RSS) is never imported (issue #7: 1.5 GB per worker)
+    TransformerNer(runtime="onnx-int8", cache_dir=tmp_path)
+    script = ("import sys; from pathlib import Path; from actorwire.entities.ner import TransformerNer; "
+              "import actorwire.entities.ner as ner; ner.load_artifact = None; "
+              f"model = TransformerNer(runtime='onnx-int8', cache_dir=Path({str(tmp_path)!r})); "
+              "print(len(model.predict(['Angela Merkel flew to Brussels.'])[0]), "
+              "any('modeling_bert' in name for name in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["2", "False"]

@@ -9,17 +9,22 @@ base model's behaviour. Everything is loaded from site-packages; nothing touches
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
-from transformers import BertModel, BertTokenizerFast  # noqa: E402
+from transformers import BertTokenizerFast  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
+
+if TYPE_CHECKING:
+    from transformers import BertModel
 
 hf_logging.set_verbosity_error()  # the pooler weights we drop are reported as "unexpected"
 
@@ -44,31 +49,40 @@ def load_tokenizer() -> BertTokenizerFast:
 
 
 def load_base_encoder() -> BertModel:
-    """The base BERT encoder without its pooler, weights from site-packages."""
+    """The base BERT encoder without its pooler, weights from site-packages. Imported here, not at
+    module level: transformers' modelling code adds ~260 MB to a process (measured on the 2-core
+    machine), which a worker whose graphs are cached never needs (:func:`~actorwire.runtime.accelerate`)."""
+    from transformers import BertModel
+
     return BertModel.from_pretrained(base_model_dir(), add_pooling_layer=False, local_files_only=True)
 
 
-def load_artifact(model_dir: Path, build, command: str):
-    """Load a model this project trained (``training.common.save_artifact``): ``meta.json``, the
-    peft LoRA adapter merged into the PyPI base, and ``head.safetensors``.
-
-    ``build(encoder)`` makes the task model around a :class:`CasedEncoder`. Returns ``(meta,
-    model)`` with the model in eval mode. Raises ``FileNotFoundError`` naming ``command`` (the
-    training command) when the artifact is missing.
-    """
-    import json
-
-    from peft import PeftModel
-    from safetensors.torch import load_file
-
+def read_meta(model_dir: Path, command: str) -> dict:
+    """``meta.json`` of a model this project trained (``training.common.save_artifact``). Raises
+    ``FileNotFoundError`` naming ``command`` (the training command) when the artifact is missing."""
     meta_path = Path(model_dir) / META_FILE
     if not meta_path.exists():
         raise FileNotFoundError(f"no trained model at {model_dir} (run `{command}`)")
+    return json.loads(meta_path.read_text())
+
+
+def load_artifact(model_dir: Path, build, command: str):
+    """Load a model this project trained: ``meta.json`` (:func:`read_meta`, which raises
+    ``FileNotFoundError`` naming ``command`` when the artifact is missing), the peft LoRA adapter
+    merged into the PyPI base, and ``head.safetensors``.
+
+    ``build(encoder)`` makes the task model around a :class:`CasedEncoder`. Returns ``(meta,
+    model)`` with the model in eval mode.
+    """
+    from peft import PeftModel
+    from safetensors.torch import load_file
+
+    meta = read_meta(model_dir, command)
     encoder = CasedEncoder(load_base_encoder())
     encoder.bert = PeftModel.from_pretrained(encoder.bert, str(model_dir)).merge_and_unload()
     model = build(encoder)
     model.load_state_dict(load_file(str(Path(model_dir) / HEAD_FILE)), strict=False)
-    return json.loads(meta_path.read_text()), model.eval()
+    return meta, model.eval()
 
 
 def _case_class(piece: str) -> int:

@@ -100,6 +100,13 @@ def _attribution_rules(settings: Settings):
     return LexiconQuotes()
 
 
+# articles handed to the models at once by the entity and sentiment workers (``Stage.chunk``). The
+# models batch inside an article (windows, mentions, pairs); batching across articles gained nothing
+# on the 2-core machine (100 BBC articles with 1 or 2 threads: batches of 1, 4 and 16 within 5% of
+# each other), while every article of a batch waited for its slowest one: p99 publish-to-enriched
+# 3.05 s with batches of 16, 2.16 s one article at a time (issue #7, bench/pipeline_speed.py)
+ARTICLES_AT_ONCE = 1
+
 # Language identification (py3langid with normalised probabilities) of items without ``language``.
 # A wire flash of a few words is often misread (short English as Kikuyu or Nigerian Pidgin), so a
 # best guess below LANGUAGE_CONFIDENCE is not trusted: the item is taken to be in the feed's language,

@@ -1,5 +1,6 @@
-"""The stream-worker runtime over aiokafka: consume a batch, process it off the event loop, publish
-the outputs, wait for the broker's acknowledgements, then commit the input offsets.
+"""The stream-worker runtime over aiokafka: consume a batch, process it off the event loop (in chunks
+of ``Stage.chunk`` records, each chunk's outputs published as soon as it is done), wait for the
+broker's acknowledgements, then commit the batch's input offsets.
 
 Processing guarantee: **at least once**. An input offset is committed only after every output it
 produced (records and dead letters) was acknowledged by the broker (``acks=all``, idempotent
@@ -74,7 +75,9 @@ class Stage:
     for each item, the outputs it produces. ``process`` runs on the inference thread.
     ``restore(raw)``, when given, is fed every record of a newly assigned partition below the
     group's committed offset, in order, before that partition is consumed (state a stage derives
-    from what it already processed, e.g. the versions seen per uri).
+    from what it already processed, e.g. the versions seen per uri). ``chunk``: records handed to
+    ``process`` at once, each chunk's outputs published as soon as it is done (the batch is still
+    committed as one); ``None``, the whole batch.
     """
 
     name: str
@@ -83,6 +86,7 @@ class Stage:
     decode: Callable[[bytes], Any]
     process: Callable[[Sequence[Any]], list[list[Output]]]
     restore: Callable[[bytes], None] | None = None
+    chunk: int | None = None
 
 
 def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | None, bytes]],
@@ -298,29 +302,19 @@ class StreamWorker:
                     continue
                 inputs = [(SourceCoordinates(topic=r.topic, partition=r.partition, offset=r.offset), r.key, r.value or b"")
                           for _, r in records]
-                offsets: dict[TopicPartition, int] = {}
-                for tp, r in records:
-                    offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
                 async with self._in_flight:
-                    outputs = await loop.run_in_executor(self._executor, run_batch, self.stage, inputs,
-                                                         self.settings.topics.deadletter, metrics.observe_inference)
-                    self._check_systemic(len(inputs), outputs)
-                    self._publishing = asyncio.ensure_future(
-                        self._retry("publish", lambda: send_outputs(producer, outputs)))
-                    try:
-                        published_ok = await self._publishing
-                    except asyncio.CancelledError:
-                        if not self.stopping.is_set():
-                            raise
-                        published_ok = False
-                    if not published_ok:
+                    outputs, done = await self._process(producer, inputs)
+                    if not done:
                         break  # stopping with the broker away: abandon the batch, it is not committed
+                    offsets: dict[TopicPartition, int] = {}
+                    for tp, r in records[:done]:
+                        offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
                     committed = await self._commit(consumer, offsets)
                 self.last_progress = time.monotonic()
                 if committed:
-                    self.processed += len(records)
+                    self.processed += done
                     published = Counter(out.topic for out in outputs)
-                    metrics.observe_batch(self.stage.source_topic, len(records), published,
+                    metrics.observe_batch(self.stage.source_topic, done, published,
                                           published[self.settings.topics.deadletter], self.last_progress - received)
         finally:
             self.assigned = set()
@@ -332,6 +326,34 @@ class StreamWorker:
                     log.warning("%s: %s did not stop cleanly", self.stage.name, type(client).__name__, exc_info=True)
             self._executor.shutdown(wait=False, cancel_futures=True)
             log.info("%s: stopped after %d records", self.stage.name, self.processed)
+
+    async def _process(self, producer: AIOKafkaProducer,
+                       inputs: Sequence[tuple[SourceCoordinates, bytes | None, bytes]]) -> tuple[list[Output], int]:
+        """Process a batch ``stage.chunk`` records at a time, publishing each chunk's outputs as soon
+        as it is done; returns the outputs and how many inputs were published (a stop ends the batch
+        after its current chunk; 0 when a publish was abandoned while stopping)."""
+        size = self.stage.chunk or len(inputs)
+        outputs: list[Output] = []
+        for k in range(0, len(inputs), size):
+            if k and self.stopping.is_set():
+                return outputs, k
+            chunk = inputs[k : k + size]
+            produced = await self.loop.run_in_executor(self._executor, run_batch, self.stage, chunk,
+                                                       self.settings.topics.deadletter,
+                                                       self.telemetry.metrics.observe_inference)
+            self._check_systemic(len(chunk), produced)
+            self._publishing = asyncio.ensure_future(
+                self._retry("publish", lambda produced=produced: send_outputs(producer, produced)))
+            try:
+                published_ok = await self._publishing
+            except asyncio.CancelledError:
+                if not self.stopping.is_set():
+                    raise
+                published_ok = False
+            if not published_ok:
+                return outputs, 0
+            outputs += produced
+        return outputs, len(inputs)
 
     def _check_systemic(self, records: int, outputs: Sequence[Output]) -> None:
         """Count records failing in ``process``; raise :class:`SystemicFailure` past the limit."""

@@ -1,10 +1,12 @@
-"""A poll of long records is cut at ``worker.max_batch_bytes``: the rest is fetched again, every
-record is processed once, and the offsets committed reach the end of each partition."""
+"""How a worker cuts and processes its polls: a poll of long records is cut at ``worker.max_batch_bytes``
+(the rest is fetched again, every record is processed once, and the offsets committed reach the end of
+each partition), and a stage in chunks publishes each chunk before it processes the next."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import threading
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -90,3 +92,39 @@ def test_a_record_over_max_message_bytes_is_dead_lettered_and_the_partition_flow
     assert seen == ["small-0", "small-1", "small-2"]
     assert len(letters) == 1 and str(settings.worker.max_message_bytes) in letters[0].reason
     assert letters[0].source.offset == 1 and len(letters[0].original_base64) > 1_000_000
+
+
+def test_a_stage_in_chunks_of_one_publishes_each_record_before_it_processes_the_next(isolated):
+    settings = isolated.settings.model_copy(deep=True)
+    settings.worker.http_port = 0
+    released = threading.Event()  # set once the first record's output is on the topic
+    waited: list[bool] = []
+    polled: list[int] = []
+    worker: StreamWorker | None = None
+
+    def process(items):
+        polled.append(len(items))
+        if items == [b"slow"]:
+            waited.append(released.wait(timeout=30))
+            worker.stop()
+        return [[Output(settings.topics.entities, None, item, f"chunk|{item.decode()}")] for item in items]
+
+    stage = Stage("entities", settings.topics.raw, f"{settings.group_prefix}-chunks", lambda raw: raw, process,
+                  chunk=1)
+
+    async def scenario() -> None:
+        nonlocal worker
+        producer = AIOKafkaProducer(**settings.kafka.client_options())
+        await producer.start()
+        for value in (b"fast", b"slow"):
+            await producer.send_and_wait(settings.topics.raw, value, partition=0)
+        await producer.stop()
+        worker = StreamWorker(stage, settings)
+        run = asyncio.ensure_future(worker.run())
+        first = await read_all(settings, settings.topics.entities, expected=1, timeout_s=60)
+        released.set()
+        await asyncio.wait_for(run, timeout=60)
+        assert [r.value for r in first] == [b"fast"]
+
+    asyncio.run(scenario())
+    assert polled == [1, 1] and waited == [True]

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes
+from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes, read_meta
 from actorwire.runtime import accelerate
 
 
@@ -197,10 +197,11 @@ class TransformerNer:
                  cache_dir: Path | None = None, threads: int | None = None, labels: tuple[str, ...] = LABELS,
                  command: str = "actorwire train ner"):
         self.labels = labels
-        self.meta, model = load_artifact(model_dir, lambda encoder: TokenTagger(encoder, len(labels)), command)
+        self.meta = read_meta(model_dir, command)
         self.name, self.version = self.meta["name"], self.meta["version"]
         example = collate([([1000] * 8, [3] * 8)], 101, 102, 0)
-        self.model = accelerate(model, model_dir, example, ["input_ids", "attention_mask", "shape_ids"], runtime,
+        network = lambda: load_artifact(model_dir, lambda e: TokenTagger(e, len(labels)), command)[1]  # noqa: E731
+        self.model = accelerate(network, model_dir, example, ["input_ids", "attention_mask", "shape_ids"], runtime,
                                 cache_dir, threads or torch.get_num_threads())
         self.batch_size = batch_size
         self.tokenizer = load_tokenizer()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from actorwire.decode import Rejected, decode_ninjs
 from actorwire.messages import NinjsItem
-from actorwire.pipeline import Pipeline
+from actorwire.pipeline import ARTICLES_AT_ONCE, Pipeline
 from actorwire.settings import Settings
 from actorwire.streaming import Output, Stage
 
@@ -46,4 +46,5 @@ def entity_stage(settings: Settings, pipeline: Pipeline) -> Stage:
 
     return Stage(name="entities", source_topic=settings.topics.raw, group_id=f"{settings.group_prefix}-entities",
                  decode=lambda raw: decode_ninjs(raw, settings.worker.max_message_bytes), process=process,
-                 restore=lambda raw: remember_version(pipeline, raw, settings.worker.max_message_bytes))
+                 restore=lambda raw: remember_version(pipeline, raw, settings.worker.max_message_bytes),
+                 chunk=ARTICLES_AT_ONCE)

@@ -126,7 +126,7 @@ class DirectedSentiment(PackagedClassifier):
     two-span :class:`MarkedText` (:meth:`probabilities`). ``runtime`` as for the other models
     (:mod:`actorwire.runtime`). Raises ``FileNotFoundError`` when the artifact is missing."""
 
-    def __init__(self, model_dir: Path = DSA_MODEL_DIR, batch_size: int = BATCH_SIZE, runtime: str = "onnx",
+    def __init__(self, model_dir: Path = DSA_MODEL_DIR, batch_size: int = BATCH_SIZE, runtime: str = "onnx-int8",
                  cache_dir: Path | None = None, threads: int | None = None):
         super().__init__(model_dir, 2, len(DSA_LABELS), "actorwire train dsa", batch_size, runtime, cache_dir, threads)
 

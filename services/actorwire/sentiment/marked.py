@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes
+from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes, read_meta
 from actorwire.entities.ner import collate
 from actorwire.runtime import accelerate
 
@@ -154,12 +154,13 @@ class PackagedClassifier:
 
     def __init__(self, model_dir: Path, spans: int, labels: int, command: str, batch_size: int, runtime: str,
                  cache_dir: Path | None, threads: int | None):
-        self.meta, model = load_artifact(model_dir, lambda encoder: MarkedSpanClassifier(encoder, spans, labels), command)
+        self.meta = read_meta(model_dir, command)
         self.name, self.version = self.meta["name"], self.meta["version"]
         self.batch_size = batch_size
         self.tokenizer = load_tokenizer()
         example = encode_marked(self.tokenizer, [MarkedText("Mali cut ties with Ukraine.", ((0, 4), (19, 26))[:spans])])
-        self.model = accelerate(model, model_dir, example, ["input_ids", "attention_mask", "shape_ids", "roles"],
+        network = lambda: load_artifact(model_dir, lambda e: MarkedSpanClassifier(e, spans, labels), command)[1]  # noqa: E731
+        self.model = accelerate(network, model_dir, example, ["input_ids", "attention_mask", "shape_ids", "roles"],
                                 runtime, cache_dir, threads or torch.get_num_threads())
 
     def probabilities(self, items: Sequence[MarkedText]) -> list[list[float]]:

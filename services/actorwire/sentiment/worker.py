@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from actorwire.decode import Rejected
 from actorwire.messages import EnrichedArticle, EntityStage
-from actorwire.pipeline import Pipeline, actor_events
+from actorwire.pipeline import ARTICLES_AT_ONCE, Pipeline, actor_events
 from actorwire.settings import Settings
 from actorwire.streaming import Output, Stage
 
@@ -36,4 +36,4 @@ def enrich_stage(settings: Settings, pipeline: Pipeline) -> Stage:
         return [article_outputs(settings, article) for article in pipeline.enrich(stages)]
 
     return Stage(name="sentiment", source_topic=settings.topics.entities, group_id=f"{settings.group_prefix}-sentiment",
-                 decode=decode, process=process)
+                 decode=decode, process=process, chunk=ARTICLES_AT_ONCE)

@@ -55,7 +55,7 @@ def rule_baseline(item: MarkedText) -> list[float]:
     return out
 
 
-def evaluate_packaged(data_dir: Path, model_dir: Path = DSA_MODEL_DIR, runtime: str = "onnx") -> dict:
+def evaluate_packaged(data_dir: Path, model_dir: Path = DSA_MODEL_DIR, runtime: str = "onnx-int8") -> dict:
     """``actorwire eval dsa``: macro-F1 over the five classes on DSA ``test.txt`` of the pipeline's
     decision (:func:`~actorwire.sentiment.directed.decide`), of the model's plain argmax (both with
     the model at ``model_dir`` run by ``runtime``), and of the rule baseline."""
