@@ -5,8 +5,8 @@ Usage: python bench/ner_speed.py [--articles N] [--model minilm|spacy] [--proces
 Reads BBC articles (headline + body, as the pipeline feeds them) from ../shared/data/bbc_news and
 splits them between ``P`` processes (default: one per CPU) of ``T`` inference threads each
 (default 1), the way workers scale (one per partition). Each process loads the model and warms it
-up, then all start together; each times ``predict`` over its share, one call (one batch of
-windows) per article as the pipeline makes them. Throughput = all articles / (last end − first
+up, then all start together; each times ``predict`` over its share, one call per article as the
+pipeline makes them (its windows in batches of ``ARTICLE_WINDOW_BATCH``). Throughput = all articles / (last end − first
 start). Runtime: ``ACTORWIRE_INFERENCE`` (default onnx-int8). Prints a table row and writes JSON
 when asked.
 """

@@ -6,17 +6,25 @@ Measures, on the same articles, in one run:
 
 (a) ``naive``: one article at a time through the same models with PyTorch eager (fp32), one
     forward pass per NER or attribution window, per mention (sentiment) and per actor pair (stance);
-(b) ``product``: the product's in-process path (``Pipeline.run`` over worker-sized batches, the
-    configured runtime, batched windows and mentions);
+(b) ``product``: the product's in-process path (``Pipeline.run`` on the articles as the workers
+    hand them, :data:`~actorwire.pipeline.ARTICLES_AT_ONCE`; the configured runtime, batched windows,
+    mentions and pairs);
 (c) ``kafka-1`` / ``kafka-2``: the real pipeline through the local broker with one and with two
     worker processes per stage (each worker one torch/ONNX thread: one core per worker, the way the
     Helm chart sizes them): maximum throughput over a backlog, then publish-to-enriched latency
     (p50/p95/p99; the enriched record's timestamp minus the raw record's) at a fixed offered load of
     half that maximum, and the peak RSS of every worker (VmHWM). (c) reads the articles after the
-    first ``--kafka-skip`` of the shuffled list, whatever ``--articles`` is, so runs compare.
+    first ``--kafka-skip`` of the shuffled list, whatever ``--articles`` is, so runs compare;
+(d) ``entities-1`` / ``entities-2`` / ``sentiment-1`` / ``sentiment-2``: each stage alone through
+    the broker with one and with two worker processes, over the same backlog (the sentiment stage
+    reads the entity-stage records (c) produced): how a stage scales with the workers of its
+    partitions when the other stage does not share the two cores. End to end on 2 cores, with S
+    and E the CPU seconds per article of the sentiment and entity stages (S > E), one worker per
+    stage runs at 1/S articles/s (the entity worker has the other core to itself) and two per stage
+    at most 2/(E+S), so two give at most 2·S/(E+S) of one.
 
 (a) and (b) run in child processes so that each peak RSS is its own. Prints a table, writes JSON.
-Needs the broker for (c): ``make kafka-up`` (``make bench`` does it).
+Needs the broker for (c) and (d): ``make kafka-up`` (``make bench`` does it).
 """
 
 from __future__ import annotations
@@ -57,7 +65,7 @@ def raw_records(files: list[Path]) -> list:
 def in_process(mode: str, n: int) -> dict:
     """Run (a) or (b) on ``n`` articles in this process; returns its figures."""
     from actorwire.decode import decode_ninjs
-    from actorwire.pipeline import Pipeline
+    from actorwire.pipeline import ARTICLES_AT_ONCE, Pipeline
     from actorwire.settings import Settings
 
     naive = {"inference": "torch", "sentiment_inference": "torch", "stance_inference": "torch"}
@@ -71,7 +79,7 @@ def in_process(mode: str, n: int) -> dict:
 
     torch.set_num_threads(settings.worker.torch_threads)
     pipeline.run(items[:1])  # warm-up: models loaded, graphs built
-    size = 1 if mode == "naive" else settings.worker.batch_size
+    size = 1 if mode == "naive" else ARTICLES_AT_ONCE
     started = time.perf_counter()
     actors = 0
     for b in range(0, len(items), size):
@@ -91,8 +99,9 @@ def peak_rss_mb(pid: int) -> int:
     return 0
 
 
-async def _publish(settings, records, rate: float | None) -> dict[str, float]:
-    """Publish ``records`` to the raw topic (all at once, or ``rate`` per second); uri → send time."""
+async def _publish(settings, topic: str, records, rate: float | None) -> dict[str, float]:
+    """Publish ``records`` (objects with ``key`` and ``value``) to ``topic`` (all at once, or ``rate``
+    per second); key → send time (s)."""
     from aiokafka import AIOKafkaProducer
 
     producer = AIOKafkaProducer(acks="all", linger_ms=0, **settings.kafka.client_options())
@@ -103,7 +112,7 @@ async def _publish(settings, records, rate: float | None) -> dict[str, float]:
         for i, record in enumerate(records):
             if rate:
                 await asyncio.sleep(max(0.0, started + i / rate - time.time()))
-            await producer.send(settings.topics.raw, record.value, key=record.key)
+            await producer.send(topic, record.value, key=record.key)
             sent[record.key.decode()] = time.time()
         await producer.flush()
     finally:
@@ -111,78 +120,125 @@ async def _publish(settings, records, rate: float | None) -> dict[str, float]:
     return sent
 
 
-async def _collect(settings, uris: set[str], timeout: float) -> dict[str, float]:
-    """uri → broker timestamp (s) of its enriched record, for ``uris``, read from the topic start."""
+async def _collect(settings, topic: str, keys: set[str], timeout: float) -> dict:
+    """key → the first record of ``topic`` with that key, for ``keys``, read from the topic start."""
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(settings.topics.enriched, group_id=None, auto_offset_reset="earliest",
-                                **settings.kafka.client_options())
+    consumer = AIOKafkaConsumer(topic, group_id=None, auto_offset_reset="earliest", **settings.kafka.client_options())
     await consumer.start()
-    seen: dict[str, float] = {}
+    seen: dict = {}
     deadline = time.time() + timeout
     try:
-        while uris - seen.keys() and time.time() < deadline:
+        while keys - seen.keys() and time.time() < deadline:
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for r in records:
                     key = r.key.decode()
-                    if key in uris:
-                        seen.setdefault(key, r.timestamp / 1000)
+                    if key in keys:
+                        seen.setdefault(key, r)
     finally:
         await consumer.stop()
     return seen
 
 
-def through_kafka(workers: int, files: list[Path], warm_up: Path) -> dict:
-    """(c) with ``workers`` processes per stage: throughput over a backlog, latency at half of it."""
-    from actorwire.admin import create_topics
-    from actorwire.settings import KafkaSettings, Settings, Topics
+def _timestamps(settings, topic: str, keys: set[str], timeout: float) -> dict[str, float]:
+    """key → broker timestamp (s) of its record on ``topic``."""
+    return {k: r.timestamp / 1000 for k, r in asyncio.run(_collect(settings, topic, keys, timeout)).items()}
 
-    run = f"bench{uuid.uuid4().hex[:6]}"
-    topics = Topics(**{k: f"{run}.{v}" for k, v in Topics().model_dump().items() if isinstance(v, str)})
-    kafka = KafkaSettings(bootstrap_servers=os.environ.get("ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS",
-                                                           f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"))
-    settings = Settings(kafka=kafka, topics=topics, group_prefix=run)
-    asyncio.run(create_topics(settings))
-    env = {**os.environ, "ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS": kafka.bootstrap_servers, "ACTORWIRE_GROUP_PREFIX": run,
-           "ACTORWIRE_WORKER__TORCH_THREADS": "1", "ACTORWIRE_WORKER__HTTP_PORT": "0",
-           **{f"ACTORWIRE_TOPICS__{k.upper()}": v for k, v in topics.model_dump().items() if isinstance(v, str)}}
-    log_dir = ROOT / "runs" / "bench" / run
-    log_dir.mkdir(parents=True, exist_ok=True)
-    procs = []
-    for stage in ("entities", "sentiment"):
-        for i in range(workers):
-            with open(log_dir / f"{stage}-{i}.log", "w") as log:
-                procs.append((stage, subprocess.Popen([sys.executable, "-m", "actorwire", "worker", stage], env=env,
-                                                      stdout=log, stderr=subprocess.STDOUT)))
-    try:
-        warm = raw_records([warm_up])
-        asyncio.run(_publish(settings, warm, None))
-        if not asyncio.run(_collect(settings, {warm[0].key.decode()}, 600)):
-            raise RuntimeError(f"workers did not come up; logs in {log_dir}")
-        time.sleep(5)  # let every worker of the group join and settle
+
+class _Workers:
+    """``workers`` processes of each of ``stages`` (``actorwire worker``, one thread each) on fresh
+    topics and consumer groups of their own; stopped with SIGTERM on leaving the ``with`` block."""
+
+    def __init__(self, stages: tuple[str, ...], workers: int):
+        from actorwire.admin import create_topics
+        from actorwire.settings import KafkaSettings, Settings, Topics
+
+        self.run = run = f"bench{uuid.uuid4().hex[:6]}"
+        topics = Topics(**{k: f"{run}.{v}" for k, v in Topics().model_dump().items() if isinstance(v, str)})
+        kafka = KafkaSettings(bootstrap_servers=os.environ.get("ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS",
+                                                               f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"))
+        self.settings = Settings(kafka=kafka, topics=topics, group_prefix=run)
+        asyncio.run(create_topics(self.settings))
+        self.env = {**os.environ, "ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+                    "ACTORWIRE_GROUP_PREFIX": run, "ACTORWIRE_WORKER__TORCH_THREADS": "1",
+                    "ACTORWIRE_WORKER__HTTP_PORT": "0",
+                    **{f"ACTORWIRE_TOPICS__{k.upper()}": v for k, v in topics.model_dump().items() if isinstance(v, str)}}
+        self.log_dir = ROOT / "runs" / "bench" / run
+        self.stages, self.workers = stages, workers
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def __enter__(self) -> _Workers:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for stage in self.stages:
+            for i in range(self.workers):
+                with open(self.log_dir / f"{stage}-{i}.log", "w") as log:
+                    self.procs.append((stage, subprocess.Popen([sys.executable, "-m", "actorwire", "worker", stage],
+                                                               env=self.env, stdout=log, stderr=subprocess.STDOUT)))
+        return self
+
+    def warm_up(self, source: str, output: str, record) -> None:
+        """Pass ``record`` through (models loaded, graphs built), then let every worker of each group
+        join and settle. Raises ``RuntimeError`` when it does not come out within 10 minutes."""
+        asyncio.run(_publish(self.settings, source, [record], None))
+        if not asyncio.run(_collect(self.settings, output, {record.key.decode()}, 600)):
+            raise RuntimeError(f"workers did not come up; logs in {self.log_dir}")
+        time.sleep(5)
+
+    def backlog(self, source: str, output: str, records) -> tuple[float, int]:
+        """Publish ``records`` to ``source`` at once; (articles/s until the last is out on ``output``,
+        how many came out)."""
+        sent = asyncio.run(_publish(self.settings, source, records, None))
+        done = _timestamps(self.settings, output, set(sent), 900)
+        return len(done) / (max(done.values()) - min(sent.values())), len(done)
+
+    def peak_rss(self) -> dict[str, int]:
+        return {f"{stage}-{i % self.workers}": peak_rss_mb(p.pid) for i, (stage, p) in enumerate(self.procs)}
+
+    def __exit__(self, *exc) -> None:
+        for _, p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        for _, p in self.procs:
+            p.wait(timeout=60)
+
+
+def through_kafka(workers: int, files: list[Path], warm_up: Path) -> tuple[dict, list]:
+    """(c) with ``workers`` processes per stage: throughput over a backlog, latency at half of it.
+    Returns its figures and the entity-stage records of the backlog (for :func:`stage_alone`)."""
+    warm = raw_records([warm_up])[0]
+    with _Workers(("entities", "sentiment"), workers) as run:
+        topics = run.settings.topics
+        run.warm_up(topics.raw, topics.enriched, warm)
         half = len(files) // 2
         backlog, paced = raw_records(files[:half]), raw_records(files[half:])
-        sent = asyncio.run(_publish(settings, backlog, None))
-        done = asyncio.run(_collect(settings, set(sent), 900))
-        backlog_enriched = len(done)
-        throughput = backlog_enriched / (max(done.values()) - min(sent.values()))
+        throughput, backlog_enriched = run.backlog(topics.raw, topics.enriched, backlog)
         rate = throughput / 2
-        sent = asyncio.run(_publish(settings, paced, rate))
-        done = asyncio.run(_collect(settings, set(sent), 900))
+        sent = asyncio.run(_publish(run.settings, topics.raw, paced, rate))
+        done = _timestamps(run.settings, topics.enriched, set(sent), 900)
         latencies = sorted(done[k] - sent[k] for k in done)
         q = statistics.quantiles(latencies, n=100, method="inclusive")
-        rss = {f"{stage}-{i % workers}": peak_rss_mb(p.pid) for i, (stage, p) in enumerate(procs)}
-    finally:
-        for _, p in procs:
-            p.send_signal(signal.SIGTERM)
-        for _, p in procs:
-            p.wait(timeout=60)
-    return {"mode": f"kafka-{workers}", "workers_per_stage": workers, "threads_per_worker": 1,
-            "backlog_articles": len(backlog), "backlog_enriched": backlog_enriched,
-            "articles_per_s": round(throughput, 2), "offered_per_s": round(rate, 2), "paced_articles": len(paced),
-            "paced_enriched": len(latencies), "latency_s": {"p50": round(q[49], 3), "p95": round(q[94], 3),
-                                                             "p99": round(q[98], 3), "max": round(latencies[-1], 3)},
-            "peak_rss_mb": rss}
+        entity_records = asyncio.run(_collect(run.settings, topics.entities,
+                                              {r.key.decode() for r in [warm] + backlog}, 60))
+        result = {"mode": f"kafka-{workers}", "workers_per_stage": workers, "threads_per_worker": 1,
+                  "backlog_articles": len(backlog), "backlog_enriched": backlog_enriched,
+                  "articles_per_s": round(throughput, 2), "offered_per_s": round(rate, 2), "paced_articles": len(paced),
+                  "paced_enriched": len(latencies), "latency_s": {"p50": round(q[49], 3), "p95": round(q[94], 3),
+                                                                   "p99": round(q[98], 3), "max": round(latencies[-1], 3)},
+                  "peak_rss_mb": run.peak_rss()}
+    return result, [entity_records[r.key.decode()] for r in [warm] + backlog]
+
+
+def stage_alone(stage: str, workers: int, records: list) -> dict:
+    """(d) one stage alone with ``workers`` processes: throughput over a backlog of ``records[1:]``
+    (records of its source topic; ``records[0]`` warms it up). Without the other stage sharing the
+    cores, this is how a stage scales with its partitions' workers."""
+    with _Workers((stage,), workers) as run:
+        topics = run.settings.topics
+        source, output = (topics.raw, topics.entities) if stage == "entities" else (topics.entities, topics.enriched)
+        run.warm_up(source, output, records[0])
+        throughput, out = run.backlog(source, output, records[1:])
+        return {"mode": f"{stage}-{workers}", "stage": stage, "workers": workers, "threads_per_worker": 1,
+                "backlog_articles": len(records) - 1, "backlog_out": out,
+                "articles_per_s": round(throughput, 2), "peak_rss_mb": run.peak_rss()}
 
 
 def main() -> None:
@@ -192,7 +248,7 @@ def main() -> None:
     parser.add_argument("--kafka-skip", type=int, default=100,
                         help="(c) reads the articles after the first N of the sample (one to warm up, then "
                              "--kafka-articles), so its figures do not depend on --articles")
-    parser.add_argument("--no-kafka", action="store_true", help="skip (c)")
+    parser.add_argument("--no-kafka", action="store_true", help="skip (c) and (d)")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--child", choices=["naive", "product"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -208,17 +264,25 @@ def main() -> None:
     if not args.no_kafka:
         files = article_files(args.kafka_skip + 1 + args.kafka_articles)
         for workers in (1, 2):
-            results.append(through_kafka(workers, files[args.kafka_skip + 1 :], files[args.kafka_skip]))
-            print(f"kafka-{workers}: {results[-1]['articles_per_s']} articles/s", file=sys.stderr, flush=True)
+            result, entity_records = through_kafka(workers, files[args.kafka_skip + 1 :], files[args.kafka_skip])
+            results.append(result)
+            print(f"kafka-{workers}: {result['articles_per_s']} articles/s", file=sys.stderr, flush=True)
+        sources = {"entities": raw_records(files[args.kafka_skip : args.kafka_skip + 1 + args.kafka_articles // 2]),
+                   "sentiment": entity_records}
+        for stage, records in sources.items():
+            for workers in (1, 2):
+                results.append(stage_alone(stage, workers, records))
+                print(f"{stage}-{workers}: {results[-1]['articles_per_s']} articles/s", file=sys.stderr, flush=True)
     by_mode = {r["mode"]: r for r in results}
     summary = {"product_vs_naive": round(by_mode["product"]["articles_per_s"] / by_mode["naive"]["articles_per_s"], 2)}
     if "kafka-2" in by_mode:
-        summary["kafka_2_vs_1"] = round(by_mode["kafka-2"]["articles_per_s"] / by_mode["kafka-1"]["articles_per_s"], 2)
-    print(f"{'mode':9} {'art/s':>7} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} {'peak RSS MB':>24}")
+        for name in ("kafka", "entities", "sentiment"):
+            summary[f"{name}_2_vs_1"] = round(by_mode[f"{name}-2"]["articles_per_s"] / by_mode[f"{name}-1"]["articles_per_s"], 2)
+    print(f"{'mode':11} {'art/s':>7} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} {'peak RSS MB':>24}")
     for r in results:
         lat = r.get("latency_s", {})
         rss = r["peak_rss_mb"] if isinstance(r["peak_rss_mb"], int) else max(r["peak_rss_mb"].values())
-        print(f"{r['mode']:9} {r['articles_per_s']:>7} {lat.get('p50', '-'):>7} {lat.get('p95', '-'):>7} "
+        print(f"{r['mode']:11} {r['articles_per_s']:>7} {lat.get('p50', '-'):>7} {lat.get('p95', '-'):>7} "
               f"{lat.get('p99', '-'):>7} {rss:>24}")
     print(json.dumps(summary))
     if args.json:

@@ -125,8 +125,8 @@ def test_one_hardened_deployment_per_worker_with_probes_service_and_pdb(tmp_path
         assert service["spec"]["selector"] == selector
         assert service["spec"]["ports"][0]["targetPort"] == "http"
         assert pdbs[f"aw-actorwire-{worker}"]["spec"]["selector"]["matchLabels"] == selector
-    assert deployments["aw-actorwire-entities"]["spec"]["replicas"] == 2
-    assert deployments["aw-actorwire-sentiment"]["spec"]["replicas"] == 1
+    assert deployments["aw-actorwire-entities"]["spec"]["replicas"] == 1
+    assert deployments["aw-actorwire-sentiment"]["spec"]["replicas"] == 3
     assert not {"HorizontalPodAutoscaler", "ScaledObject", "ServiceMonitor"} & {m["kind"] for m in manifests}
 
 
@@ -205,7 +205,7 @@ def test_keda_scales_a_worker_on_its_consumer_group_lag(tmp_path):
         ("username", "kafka-creds", "sasl-username"), ("password", "kafka-creds", "sasl-password")}
     deployments = of_kind(manifests, "Deployment")
     assert "replicas" not in deployments["aw-actorwire-sentiment"]["spec"]  # owned by the autoscaler
-    assert deployments["aw-actorwire-entities"]["spec"]["replicas"] == 2
+    assert deployments["aw-actorwire-entities"]["spec"]["replicas"] == 1
     assert not of_kind(manifests, "HorizontalPodAutoscaler")
 
 
@@ -237,8 +237,8 @@ def test_a_grace_period_shorter_than_the_shutdown_timeout_is_refused(tmp_path):
 def test_gpu_limit_only_where_asked(tmp_path):
     deployments = of_kind(render(tmp_path, {"entities": {"gpu": {"enabled": True, "count": 2}}}), "Deployment")
     entities = container(deployments["aw-actorwire-entities"])["resources"]
-    assert entities["limits"] == {"memory": "3Gi", "nvidia.com/gpu": 2}
-    assert entities["requests"] == {"cpu": "2", "memory": "2Gi"}
+    assert entities["limits"] == {"memory": "2Gi", "nvidia.com/gpu": 2}
+    assert entities["requests"] == {"cpu": "1", "memory": "1536Mi"}
     assert "nvidia.com/gpu" not in container(deployments["aw-actorwire-sentiment"])["resources"]["limits"]
 
 

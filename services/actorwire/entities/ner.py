@@ -181,6 +181,13 @@ def decode_entities(enc: EncodedText, probs: torch.Tensor, labels: tuple[str, ..
     return spans
 
 
+# windows of an article run at once by the serving taggers (NER, attribution). On 200 BBC articles in
+# one process on the 2-core machine, batches of 2, 4, 8 and 32 windows ran equally fast (within 4%, at
+# 1 and at 2 threads) while a batch of 20 windows of 250 pieces raised peak RSS by ~170 MB per tagger
+# (the longest article: 1,645 MB in-process with 32, 1,428 MB with 4; issue #7's 1.5 GB per worker)
+ARTICLE_WINDOW_BATCH = 4
+
+
 class TransformerNer:
     """The MiniLM NER model trained in this project (``actorwire train ner``), LoRA merged for speed.
 
@@ -193,9 +200,9 @@ class TransformerNer:
     Raises ``FileNotFoundError`` when the artifact is missing.
     """
 
-    def __init__(self, model_dir: Path = NER_MODEL_DIR, batch_size: int = 32, runtime: str = "onnx-int8",
-                 cache_dir: Path | None = None, threads: int | None = None, labels: tuple[str, ...] = LABELS,
-                 command: str = "actorwire train ner"):
+    def __init__(self, model_dir: Path = NER_MODEL_DIR, batch_size: int = ARTICLE_WINDOW_BATCH,
+                 runtime: str = "onnx-int8", cache_dir: Path | None = None, threads: int | None = None,
+                 labels: tuple[str, ...] = LABELS, command: str = "actorwire train ner"):
         self.labels = labels
         self.meta = read_meta(model_dir, command)
         self.name, self.version = self.meta["name"], self.meta["version"]
