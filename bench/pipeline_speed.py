@@ -153,7 +153,7 @@ class _Workers:
         from actorwire.admin import create_topics
         from actorwire.settings import KafkaSettings, Settings, Topics
 
-        self.run = run = f"bench{uuid.uuid4().hex[:6]}"
+        run = f"bench{uuid.uuid4().hex[:6]}"
         topics = Topics(**{k: f"{run}.{v}" for k, v in Topics().model_dump().items() if isinstance(v, str)})
         kafka = KafkaSettings(bootstrap_servers=os.environ.get("ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS",
                                                                f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"))
@@ -192,6 +192,7 @@ class _Workers:
         return len(done) / (max(done.values()) - min(sent.values())), len(done)
 
     def peak_rss(self) -> dict[str, int]:
+        """``<stage>-<i>`` → peak RSS (MiB) of each worker so far."""
         return {f"{stage}-{i % self.workers}": peak_rss_mb(p.pid) for i, (stage, p) in enumerate(self.procs)}
 
     def __exit__(self, *exc) -> None:
