@@ -147,7 +147,8 @@ def _timestamps(settings, topic: str, keys: set[str], timeout: float) -> dict[st
 
 class _Workers:
     """``workers`` processes of each of ``stages`` (``actorwire worker``, one thread each) on fresh
-    topics and consumer groups of their own; stopped with SIGTERM on leaving the ``with`` block."""
+    topics and consumer groups of their own; on leaving the ``with`` block the workers are stopped
+    with SIGTERM and the topics deleted."""
 
     def __init__(self, stages: tuple[str, ...], workers: int):
         from actorwire.admin import create_topics
@@ -200,6 +201,19 @@ class _Workers:
             p.send_signal(signal.SIGTERM)
         for _, p in self.procs:
             p.wait(timeout=60)
+        asyncio.run(_delete_topics(self.settings))
+
+
+async def _delete_topics(settings) -> None:
+    """Delete the topics of ``settings`` (a run's own), so that runs do not pile up on the broker."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(**settings.kafka.client_options())
+    await admin.start()
+    try:
+        await admin.delete_topics(settings.topics.all())
+    finally:
+        await admin.close()
 
 
 def through_kafka(workers: int, files: list[Path], warm_up: Path) -> tuple[dict, list]:
