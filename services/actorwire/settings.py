@@ -69,14 +69,15 @@ class Topics(BaseModel):
 class WorkerSettings(BaseModel):
     """Batching and resource limits of a stream worker."""
 
-    batch_size: int = Field(16, ge=1, description="records handed to the models at once")
+    batch_size: int = Field(16, ge=1, description="records polled and committed at once (the entity and sentiment "
+                                                   "workers hand the models one article at a time)")
     batch_timeout_ms: int = Field(200, ge=1, description="longest wait to fill a batch")
     max_batch_bytes: int = Field(
         131_072, ge=1, description="input bytes handed to the models at once: records of a poll past it wait for "
                                    "the next batch (a record larger than it goes alone). Processing time grows with "
                                    "the text (about 0.2 ms per character through both stages on 2 cores, twice that "
                                    "with two workers sharing them), so this bounds a batch's time, which must stay "
-                                   "under max_poll_interval_s and health_progress_window_s")
+                                   "under max_poll_interval_s")
     max_poll_interval_s: float = Field(
         300.0, gt=0, description="longest a batch may take before the broker hands the worker's partitions to "
                                  "another member of the group (Kafka's max.poll.interval.ms)")
@@ -92,8 +93,9 @@ class WorkerSettings(BaseModel):
     http_host: str = Field("0.0.0.0", description="address of the /healthz, /readyz and /metrics server")
     http_port: int = Field(8080, ge=0, le=65535, description="port of the health and metrics server; 0 disables it")
     health_progress_window_s: float = Field(
-        120.0, gt=0, description="seconds without a consumer poll after which /healthz answers 503; "
-                                 "must exceed the slowest batch")
+        120.0, gt=0, description="seconds without consumer progress (a poll, or a chunk's outputs published: one "
+                                 "article in the entity and sentiment workers) after which /healthz answers 503; "
+                                 "must exceed the slowest article (the dashboard: the slowest batch)")
     version_memory: int = Field(
         200_000, ge=1, description="uris whose highest version the entity worker remembers (supersession)")
     health_loop_timeout_s: float = Field(

@@ -330,8 +330,9 @@ class StreamWorker:
     async def _process(self, producer: AIOKafkaProducer,
                        inputs: Sequence[tuple[SourceCoordinates, bytes | None, bytes]]) -> tuple[list[Output], int]:
         """Process a batch ``stage.chunk`` records at a time, publishing each chunk's outputs as soon
-        as it is done; returns the outputs and how many inputs were published (a stop ends the batch
-        after its current chunk; 0 when a publish was abandoned while stopping)."""
+        as it is done (each published chunk counts as progress for /healthz); returns the outputs and
+        how many inputs were published (a stop ends the batch after its current chunk; 0 when a
+        publish was abandoned while stopping)."""
         size = self.stage.chunk or len(inputs)
         outputs: list[Output] = []
         for k in range(0, len(inputs), size):
@@ -353,6 +354,7 @@ class StreamWorker:
             if not published_ok:
                 return outputs, 0
             outputs += produced
+            self.last_progress = time.monotonic()  # /healthz: the window covers one chunk, not the batch
         return outputs, len(inputs)
 
     def _check_systemic(self, records: int, outputs: Sequence[Output]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -95,16 +96,22 @@ def test_a_record_over_max_message_bytes_is_dead_lettered_and_the_partition_flow
 
 
 def test_a_stage_in_chunks_of_one_publishes_each_record_before_it_processes_the_next(isolated):
+    # ... and counts each published chunk as progress for /healthz, so the health window has to
+    # cover the slowest record, not the whole batch
     settings = isolated.settings.model_copy(deep=True)
     settings.worker.http_port = 0
     released = threading.Event()  # set once the first record's output is on the topic
     waited: list[bool] = []
     polled: list[int] = []
+    started: dict[bytes, float] = {}
+    progress: list[float] = []
     worker: StreamWorker | None = None
 
     def process(items):
         polled.append(len(items))
+        started[items[0]] = time.monotonic()
         if items == [b"slow"]:
+            progress.append(worker.last_progress)
             waited.append(released.wait(timeout=30))
             worker.stop()
         return [[Output(settings.topics.entities, None, item, f"chunk|{item.decode()}")] for item in items]
@@ -128,3 +135,4 @@ def test_a_stage_in_chunks_of_one_publishes_each_record_before_it_processes_the_
 
     asyncio.run(scenario())
     assert polled == [1, 1] and waited == [True]
+    assert started[b"fast"] < progress[0] < started[b"slow"]

@@ -143,6 +143,6 @@ Values that cannot be expressed in values.schema.json: fail with a message that 
 {{- fail "dashboard.ingress.tls.enabled needs dashboard.ingress.host: a certificate is for a host name" -}}
 {{- end -}}
 {{- if le (int .Values.terminationGracePeriodSeconds) (int .Values.settings.shutdownTimeoutSeconds) -}}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed settings.shutdownTimeoutSeconds (%d) plus the slowest batch, or Kubernetes kills workers mid-batch" (int .Values.terminationGracePeriodSeconds) (int .Values.settings.shutdownTimeoutSeconds)) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed settings.shutdownTimeoutSeconds (%d) plus the slowest article, or Kubernetes kills workers mid-batch" (int .Values.terminationGracePeriodSeconds) (int .Values.settings.shutdownTimeoutSeconds)) -}}
 {{- end -}}
 {{- end -}}
