@@ -24,8 +24,12 @@ cleanup() {
 trap cleanup INT TERM EXIT
 # each worker serves /healthz, /readyz and /metrics on a port of its own
 declare -A http_port=([entities]="${ENTITIES_HTTP_PORT:-8080}" [sentiment]="${SENTIMENT_HTTP_PORT:-8081}")
+# the two workers share the machine: half the cores each, so that they do not oversubscribe them
+half=$(( $(nproc) / 2 ))
+threads="${ACTORWIRE_WORKER__TORCH_THREADS:-$(( half > 0 ? half : 1 ))}"
 for w in entities sentiment; do
-  ACTORWIRE_WORKER__HTTP_PORT="${http_port[$w]}" "$aw" worker "$w" >"$logs/$w.log" 2>&1 &
+  ACTORWIRE_WORKER__HTTP_PORT="${http_port[$w]}" ACTORWIRE_WORKER__TORCH_THREADS="$threads" \
+    "$aw" worker "$w" >"$logs/$w.log" 2>&1 &
   pids+=($!)
   echo "worker $w: pid $! (log $logs/$w.log, metrics http://127.0.0.1:${http_port[$w]}/metrics)"
 done
