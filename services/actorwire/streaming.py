@@ -221,8 +221,9 @@ class SystemicFailure(RuntimeError):
 class StreamWorker:
     """Runs one :class:`Stage` as a consumer-group member until :meth:`stop` or SIGTERM/SIGINT.
 
-    Shutdown finishes (or, past ``worker.shutdown_timeout_s``, abandons) the batch in flight,
-    commits what was acknowledged, and closes the clients with a bounded wait (aio-libs/aiokafka#1101).
+    Shutdown finishes (or, past ``worker.shutdown_timeout_s``, abandons) the chunk in flight (the
+    whole batch where ``Stage.chunk`` is ``None``), commits what was acknowledged, and closes the
+    clients with a bounded wait (aio-libs/aiokafka#1101).
 
     ``telemetry`` (metrics and probe state, see :mod:`actorwire.health`) is updated as batches are
     committed; a private one is created when none is given.
