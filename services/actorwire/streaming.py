@@ -199,14 +199,21 @@ def transient(exc: BaseException) -> bool:
 
 class _Rebalance(ConsumerRebalanceListener):
     """Makes a rebalance wait for the in-flight batch to be committed (faust#502), and restores the
-    stage's state for newly assigned partitions before they are consumed."""
+    stage's state for newly assigned partitions before they are consumed. A stage in chunks ends
+    its batch after the chunk in hand and commits what it published: the rebalance waits for one
+    article, not a batch. The rest of the batch is fetched again by the partitions' next owner
+    (aiokafka gives every partition of a new assignment its committed offset as position)."""
 
     def __init__(self, worker: StreamWorker, consumer: AIOKafkaConsumer):
         self.worker, self.consumer = worker, consumer
 
     async def on_partitions_revoked(self, revoked) -> None:
-        async with self.worker._in_flight:
-            pass
+        self.worker._revoking = True
+        try:
+            async with self.worker._in_flight:
+                pass
+        finally:
+            self.worker._revoking = False
 
     async def on_partitions_assigned(self, assigned) -> None:
         if self.worker.stage.restore is not None and assigned:
@@ -240,6 +247,7 @@ class StreamWorker:
         self.settings = settings
         self.stopping = asyncio.Event()
         self._in_flight = asyncio.Lock()
+        self._revoking = False  # a rebalance waits for the batch in flight (_Rebalance)
         self._publishing: asyncio.Future | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage.name}-inference")
         self.processed = 0
@@ -332,12 +340,12 @@ class StreamWorker:
                        inputs: Sequence[tuple[SourceCoordinates, bytes | None, bytes]]) -> tuple[list[Output], int]:
         """Process a batch ``stage.chunk`` records at a time, publishing each chunk's outputs as soon
         as it is done (each published chunk counts as progress for /healthz); returns the outputs and
-        how many inputs were published (a stop ends the batch after its current chunk; 0 when a
-        publish was abandoned while stopping)."""
+        how many inputs were published (a stop or a rebalance ends the batch after its current chunk;
+        0 when a publish was abandoned while stopping)."""
         size = self.stage.chunk or len(inputs)
         outputs: list[Output] = []
         for k in range(0, len(inputs), size):
-            if k and self.stopping.is_set():
+            if k and (self.stopping.is_set() or self._revoking):
                 return outputs, k
             chunk = inputs[k : k + size]
             produced = await self.loop.run_in_executor(self._executor, run_batch, self.stage, chunk,

@@ -1,6 +1,7 @@
 """How a worker cuts and processes its polls: a poll of long records is cut at ``worker.max_batch_bytes``
 (the rest is fetched again, every record is processed once, and the offsets committed reach the end of
-each partition), and a stage in chunks publishes each chunk before it processes the next."""
+each partition); a stage in chunks publishes each chunk before it processes the next, and ends its
+batch after the chunk in hand when a rebalance revokes its partitions."""
 
 from __future__ import annotations
 
@@ -136,3 +137,56 @@ def test_a_stage_in_chunks_of_one_publishes_each_record_before_it_processes_the_
     asyncio.run(scenario())
     assert polled == [1, 1] and waited == [True]
     assert started[b"fast"] < progress[0] < started[b"slow"]
+
+
+def test_a_rebalance_ends_a_chunked_batch_after_the_record_in_hand_and_nothing_is_lost(isolated):
+    # worker A holds record 2 of a poll of 12 until a second member's join makes it revoke its
+    # partitions: A publishes and commits records 0-2 only, the rebalance goes on, and A or B
+    # processes the rest (fetched again from the committed offsets)
+    settings = isolated.settings.model_copy(deep=True)
+    settings.worker.batch_size, settings.worker.http_port = 16, 0
+    values = [f"r{n:02d}".encode() for n in range(12)]
+    seen: dict[str, list[bytes]] = {"a": [], "b": []}
+    revoked_in_hand: list[bool] = []
+    while_revoking: list[bytes] = []  # records A started while its revocation waited
+    workers: dict[str, StreamWorker] = {}
+
+    def processor(name: str):
+        def process(items):
+            seen[name].extend(items)
+            if name == "a" and workers["a"]._revoking:
+                while_revoking.extend(items)
+            if name == "a" and items == [values[2]]:
+                deadline = time.monotonic() + 60
+                while not workers["a"]._revoking and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                revoked_in_hand.append(workers["a"]._revoking)
+            if len({v for vs in seen.values() for v in vs}) == len(values):
+                for worker in workers.values():
+                    worker.stop()
+            return [[Output(settings.topics.entities, None, item, f"rebalance|{item.decode()}")] for item in items]
+        return process
+
+    def stage(name: str) -> Stage:
+        return Stage("entities", settings.topics.raw, f"{settings.group_prefix}-rebalance", lambda raw: raw,
+                     processor(name), chunk=1)
+
+    async def scenario() -> list:
+        producer = AIOKafkaProducer(**settings.kafka.client_options())
+        await producer.start()
+        for value in values:
+            await producer.send_and_wait(settings.topics.raw, value, partition=0)
+        await producer.stop()
+        workers["a"] = StreamWorker(stage("a"), settings)
+        run_a = asyncio.ensure_future(workers["a"].run())
+        while len(seen["a"]) < 3:
+            await asyncio.sleep(0.05)
+        workers["b"] = StreamWorker(stage("b"), settings)
+        run_b = asyncio.ensure_future(workers["b"].run())
+        await asyncio.wait_for(asyncio.gather(run_a, run_b), timeout=120)
+        return await read_all(settings, settings.topics.entities, expected=len(values), timeout_s=30)
+
+    published = asyncio.run(scenario())
+    assert revoked_in_hand == [True] and while_revoking == []
+    assert {r.value for r in published} == set(values)
+    assert {v for vs in seen.values() for v in vs} == set(values)
