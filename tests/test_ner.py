@@ -125,7 +125,7 @@ def test_a_worker_whose_graphs_are_cached_builds_no_torch_network(tmp_path):
     # so transformers' modelling code (~260 MB of RSS) is never imported (issue #7: 1.5 GB per worker)
     TransformerNer(runtime="onnx-int8", cache_dir=tmp_path)
     script = ("import sys; from pathlib import Path; from actorwire.entities.ner import TransformerNer; "
-              "import actorwire.entities.ner as ner; ner.load_artifact = None; "
+              "import actorwire.runtime as runtime; runtime.load_artifact = None; "
               f"model = TransformerNer(runtime='onnx-int8', cache_dir=Path({str(tmp_path)!r})); "
               "print(len(model.predict(['Angela Merkel flew to Brussels.'])[0]), "
               "any('modeling_bert' in name for name in sys.modules))")

@@ -51,7 +51,7 @@ def load_tokenizer() -> BertTokenizerFast:
 def load_base_encoder() -> BertModel:
     """The base BERT encoder without its pooler, weights from site-packages. Imported here, not at
     module level: transformers' modelling code adds ~260 MB to a process (measured on the 2-core
-    machine), which a worker whose graphs are cached never needs (:func:`~actorwire.runtime.accelerate`)."""
+    machine), which a worker whose graphs are cached never needs (:func:`~actorwire.runtime.load_accelerated`)."""
     from transformers import BertModel
 
     return BertModel.from_pretrained(base_model_dir(), add_pooling_layer=False, local_files_only=True)

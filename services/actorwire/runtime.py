@@ -3,13 +3,13 @@
 ONNX Runtime runs the same network (LoRA merged into the base, heads and shape embedding included):
 in fp32 about 10% faster than PyTorch eager on the 2-core CPU machine with the same results; with
 int8 weights (dynamic quantisation) the NER network runs 1.5× faster at the same CoNLL F1, the
-target-sentiment soup scores as in fp32, and the stance model loses 0.5 point of macro-F1 (model
-cards; ``bench/ner_speed.py``).
+target-sentiment soup scores as in fp32, and the stance model scores within the noise of fp32 on
+DSA (model cards; ``bench/ner_speed.py``).
 
-The graph is exported from the loaded torch model once per artifact and cached under
-``model_cache_dir`` (default ``$XDG_CACHE_HOME/actorwire``, ``/tmp/.cache/actorwire`` in the
-container image), named by a hash of the artifact's files, the torch and onnxruntime versions and
-:data:`EXPORT_REVISION`, so a retrained model, an upgrade or a changed export never reuses a stale
+The graph is exported from the torch model once per artifact (a process that finds it cached
+never builds that model) and cached under ``model_cache_dir`` (default
+``$XDG_CACHE_HOME/actorwire``, ``/tmp/.cache/actorwire`` in the container image), named by a hash
+of the artifact's files, the torch and onnxruntime versions and :data:`EXPORT_REVISION`, so a retrained model, an upgrade or a changed export never reuses a stale
 graph. Export takes seconds and needs no network; concurrent processes write through a temporary
 file and an atomic rename.
 """
@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import torch
+
+from actorwire.encoder import load_artifact, read_meta
 
 log = logging.getLogger("actorwire.runtime")
 EXPORT_REVISION = "2"  # part of the cached graph's name: bump when the export itself changes (2: eager attention)
@@ -103,10 +105,15 @@ class OnnxModel:
         return torch.from_numpy(self.session.run(None, feeds)[0])
 
 
+def int8_path(path: Path) -> Path:
+    """Where :func:`quantized` keeps the int8 twin of the graph at ``path``."""
+    return path.with_suffix(".int8.onnx")
+
+
 def quantized(path: Path) -> Path:
     """The int8 twin of an exported graph (dynamic quantisation of every MatMul's weights, per
     output channel, activations quantised at run time; onnxruntime.quantization), made once."""
-    target = path.with_suffix(".int8.onnx")
+    target = int8_path(path)
     if not target.exists():
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -120,27 +127,30 @@ def quantized(path: Path) -> Path:
     return target
 
 
-def accelerate(build: Callable[[], torch.nn.Module], model_dir: Path, example: Sequence[torch.Tensor],
-               names: Sequence[str], runtime: str, cache_dir: Path | None, threads: int) -> Callable[..., torch.Tensor]:
-    """The model ``build()`` makes (a torch module in eval mode) for ``runtime="torch"``, else the
-    cached :class:`OnnxModel` of that network: ``"onnx"`` (fp32, same results as torch) or
-    ``"onnx-int8"`` (int8 weights, see :func:`quantized`). ``build`` is called only when the graph is
-    not cached yet; the transformers models inside are then switched to eager attention for the
-    export. A worker whose graphs are cached never builds the torch network: its peak RSS stays
-    ~0.4 GB lower (issue #7's 1.5 GB per worker)."""
+def load_accelerated(model_dir: Path, head: Callable, command: str, example: Sequence[torch.Tensor],
+                     names: Sequence[str], runtime: str, cache_dir: Path | None,
+                     threads: int) -> tuple[dict, Callable[..., torch.Tensor]]:
+    """``(meta, model)`` of a model this project trained (:func:`~actorwire.encoder.read_meta`, which
+    raises ``FileNotFoundError`` naming ``command`` when the artifact is missing). ``model`` is the
+    torch network (:func:`~actorwire.encoder.load_artifact` with ``head``) for ``runtime="torch"``,
+    else the cached :class:`OnnxModel` of that network: ``"onnx"`` (fp32, same results as torch) or
+    ``"onnx-int8"`` (int8 weights, see :func:`quantized`). The torch network is built only when the
+    graph is not cached yet, then switched to eager attention for the export: a worker whose graphs
+    are cached never builds it, and its peak RSS stays ~0.4 GB lower (issue #7's 1.5 GB per worker)."""
+    meta = read_meta(model_dir, command)
     if runtime == "torch":
-        return build()
+        return meta, load_artifact(model_dir, head, command)[1]
     cache = cache_dir or default_cache_dir()
     path = cache / f"{Path(model_dir).name}-{artifact_digest(model_dir, EXPORT_REVISION, *names)}.onnx"
-    target = path.with_suffix(".int8.onnx") if runtime == "onnx-int8" else path
-    if not target.exists() and not path.exists():
+    int8 = runtime == "onnx-int8"
+    if not path.exists() and not (int8 and int8_path(path).exists()):
         from transformers import PreTrainedModel
 
-        model = build()
+        model = load_artifact(model_dir, head, command)[1]
         # exported with eager attention: that graph ran ~10% faster under ONNX Runtime than the sdpa
         # export (NewsMTSC model on BBC sentences, 1 thread; probabilities equal to 1e-6)
         for module in model.modules():
             if isinstance(module, PreTrainedModel):
                 module.set_attn_implementation("eager")
         export(model, example, names, path)
-    return OnnxModel(quantized(path) if runtime == "onnx-int8" else path, names, threads)
+    return meta, OnnxModel(quantized(path) if int8 else path, names, threads)

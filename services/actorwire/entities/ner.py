@@ -19,8 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes, read_meta
-from actorwire.runtime import accelerate
+from actorwire.encoder import CasedEncoder, load_tokenizer, piece_shapes
+from actorwire.runtime import load_accelerated
 
 
 def iob2_labels(types: Sequence[str]) -> tuple[str, ...]:
@@ -204,12 +204,11 @@ class TransformerNer:
                  runtime: str = "onnx-int8", cache_dir: Path | None = None, threads: int | None = None,
                  labels: tuple[str, ...] = LABELS, command: str = "actorwire train ner"):
         self.labels = labels
-        self.meta = read_meta(model_dir, command)
-        self.name, self.version = self.meta["name"], self.meta["version"]
         example = collate([([1000] * 8, [3] * 8)], 101, 102, 0)
-        network = lambda: load_artifact(model_dir, lambda e: TokenTagger(e, len(labels)), command)[1]  # noqa: E731
-        self.model = accelerate(network, model_dir, example, ["input_ids", "attention_mask", "shape_ids"], runtime,
-                                cache_dir, threads or torch.get_num_threads())
+        self.meta, self.model = load_accelerated(model_dir, lambda e: TokenTagger(e, len(labels)), command, example,
+                                                 ["input_ids", "attention_mask", "shape_ids"], runtime, cache_dir,
+                                                 threads or torch.get_num_threads())
+        self.name, self.version = self.meta["name"], self.meta["version"]
         self.batch_size = batch_size
         self.tokenizer = load_tokenizer()
 

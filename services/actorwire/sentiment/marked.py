@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from actorwire.encoder import CasedEncoder, load_artifact, load_tokenizer, piece_shapes, read_meta
+from actorwire.encoder import CasedEncoder, load_tokenizer, piece_shapes
 from actorwire.entities.ner import collate
-from actorwire.runtime import accelerate
+from actorwire.runtime import load_accelerated
 
 MAX_PIECES = 160  # context pieces kept around the spans (NewsMTSC and DSA sentences are shorter)
 # items per forward pass at inference, after sorting by length: small batches pad less; on the items
@@ -154,14 +154,13 @@ class PackagedClassifier:
 
     def __init__(self, model_dir: Path, spans: int, labels: int, command: str, batch_size: int, runtime: str,
                  cache_dir: Path | None, threads: int | None):
-        self.meta = read_meta(model_dir, command)
-        self.name, self.version = self.meta["name"], self.meta["version"]
         self.batch_size = batch_size
         self.tokenizer = load_tokenizer()
         example = encode_marked(self.tokenizer, [MarkedText("Mali cut ties with Ukraine.", ((0, 4), (19, 26))[:spans])])
-        network = lambda: load_artifact(model_dir, lambda e: MarkedSpanClassifier(e, spans, labels), command)[1]  # noqa: E731
-        self.model = accelerate(network, model_dir, example, ["input_ids", "attention_mask", "shape_ids", "roles"],
-                                runtime, cache_dir, threads or torch.get_num_threads())
+        self.meta, self.model = load_accelerated(model_dir, lambda e: MarkedSpanClassifier(e, spans, labels), command,
+                                                 example, ["input_ids", "attention_mask", "shape_ids", "roles"],
+                                                 runtime, cache_dir, threads or torch.get_num_threads())
+        self.name, self.version = self.meta["name"], self.meta["version"]
 
     def probabilities(self, items: Sequence[MarkedText]) -> list[list[float]]:
         """Class probabilities per item, batched by length (:func:`predict_batched`)."""
