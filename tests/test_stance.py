@@ -149,6 +149,31 @@ def test_the_packaged_model_reads_who_is_for_or_against_whom(dsa, text, holder, 
     assert 0.34 < stances[0].confidence <= 1.0
 
 
+@pytest.mark.parametrize("text, names, label, edges", [
+    ('Mr Howard told Greater Manchester Radio: "It is a pity that Mr Blair does not listen."',
+     ["Howard", "Greater Manchester Radio", "Blair"], 3, [("Howard", "Greater Manchester Radio"), ("Howard", "Blair")]),
+    ("The Kremlin was wrong, Mr Sands told Newsnight.", ["Kremlin", "Sands", "Newsnight"], 4,
+     [("Sands", "Kremlin")]),
+    ("In an interview with the Financial Times, Mr Blair praised Mr Brown.", ["Financial Times", "Blair", "Brown"], 3,
+     [("Blair", "Brown")]),
+    ("Mr Blair praised Mr Brown, speaking on BBC Radio 4.", ["Blair", "Brown", "BBC Radio 4"], 3,
+     [("Blair", "Brown"), ("Blair", "BBC Radio 4"), ("Brown", "BBC Radio 4")]),
+])
+def test_whom_a_statement_was_told_to_holds_no_stance_in_that_sentence(text, names, label, edges):
+    stances = find_stances(_Fixed(label=label), {"body": text}, [Span(field="body", start=0, end=len(text))],
+                           _mentions(text, names))
+    assert sorted((s.source_actor_id, s.target_actor_id) for s in stances) == \
+        sorted((f"actor:{a}", f"actor:{b}") for a, b in edges)
+
+
+def test_the_packaged_model_gives_a_statement_s_stance_to_its_speaker_not_to_whom_it_was_told(dsa):
+    text = 'Mr Howard told Greater Manchester Radio: "It is such a pity that Mr Blair does not practise what he preaches."'
+    stances = dsa.stances({"body": text}, [Span(field="body", start=0, end=len(text))],
+                          _mentions(text, ["Howard", "Greater Manchester Radio", "Blair"]))
+    assert ("actor:Howard", "actor:Blair", "against") in [(s.source_actor_id, s.target_actor_id, s.label) for s in stances]
+    assert all(s.source_actor_id != "actor:Greater Manchester Radio" for s in stances)
+
+
 def test_the_packaged_model_finds_no_stance_in_a_neutral_sentence(dsa):
     text = "Kenya and Ethiopia will both send delegations to the Geneva talks next week."
     assert dsa.stances({"body": text}, [Span(field="body", start=0, end=len(text))],

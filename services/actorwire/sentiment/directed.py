@@ -12,7 +12,9 @@ ClearView Economics") is part of that person's description and no party (:func:`
 and the two are one side for the whole article: no pair of them is read ("Putin said Russia
 would…"; the pipeline also drops any stance between a person and their ``country``, see
 :mod:`actorwire.entities.actors`). Positive becomes SemEval-2016 ``favor``, negative ``against``,
-with the direction the class gives; ``none``, or a directed class below
+with the direction the class gives, except that whom a statement was told to ("Ms Jowell told Sky
+News", "in an interview with the Financial Times") holds no stance in that sentence
+(:func:`addressed`); ``none``, or a directed class below
 :data:`MIN_CONFIDENCE`, gives no edge (:func:`decide`). Reported actions ("X severed relations with Y")
 and attributed statements ("X accused Y of …") are both in DSA's news sentences, but a few plain
 actions are too rare there for the model to read (the EU "imposed new sanctions on" Belarus: none,
@@ -64,6 +66,11 @@ _ACTIONS = {label: re.compile(rf"(?:['’]s?)?[^.;:\"“”]{{0,40}}?\b(?:{verbs
                               re.IGNORECASE) for label, verbs in REPORTED_ACTIONS.items()}
 _NEGATION = re.compile(r"\b(?:not|never|no longer|denied|refused|declined)\b|n['’]t\b", re.IGNORECASE)
 ACTION_CONFIDENCE = MIN_CONFIDENCE  # an edge read from the words: the least a model edge has
+# the words before whom something was told ("Mr Howard told [Greater Manchester Radio]: ...", "said in
+# an interview with [the Financial Times]"): the addressee of a statement, not its holder (:func:`addressed`)
+_TOLD = re.compile(r"\b(?:told|tells|telling|(?:said|says|saying|speaking|spoke|talking|talked|writing|wrote)\s+"
+                   r"(?:to|in|on)|interview(?:ed)?\s+(?:with|by|on|in))\s+(?:(?:the|a|an)\s+)?$", re.IGNORECASE)
+_TOLD_REACH = 40  # characters before a mention read by _TOLD
 
 
 def description(text: str, first: Mention, second: Mention) -> Mention | None:
@@ -85,6 +92,15 @@ def description(text: str, first: Mention, second: Mention) -> Mention | None:
         if title and TITLE_WORDS.intersection(title.group(1).split()):
             return second
     return None
+
+
+def addressed(text: str, mention: Mention) -> bool:
+    """Whether ``mention`` is whom a statement was told to, right after "told", "said to",
+    "speaking on", "in an interview with" (and "the", "a"): "Ms Jowell told [Sky News]", "Mr Sands
+    told [Newsnight] the government had…". An addressee holds no stance in its sentence: DSA reads
+    the statement's stance as the outlet's ("Greater Manchester Radio → Tony Blair: against" from
+    "Mr Howard told Greater Manchester Radio: \"…pity that Mr Blair…\""); it may still be the target."""
+    return bool(_TOLD.search(text, max(0, mention.start - _TOLD_REACH), mention.start))
 
 
 def reported_action(item: MarkedText) -> int:
@@ -173,10 +189,11 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
         for a, b, between in sorted(near, key=lambda abm: abm[1].start - abm[0].end)[:MAX_PAIRS]:
             items.append(MarkedText(text[sent.start : sent.end],
                                     ((a.start - sent.start, a.end - sent.start), (b.start - sent.start, b.end - sent.start))))
-            pairs.append((a.actor_id, b.actor_id, sent))
+            pairs.append((a, b, sent))
             named_between.append(any(a.end <= m.start and m.end <= b.start and m.actor_id not in (a.actor_id, b.actor_id)
                                      for m in between))
-    keep = spread([frozenset(pair[:2]) for pair in pairs])  # at most MAX_ITEMS: each pair's first sentences first
+    # at most MAX_ITEMS: each pair's first sentences first
+    keep = spread([frozenset((a.actor_id, b.actor_id)) for a, b, _ in pairs])
     items, pairs, named_between = ([seq[i] for i in keep] for seq in (items, pairs, named_between))
     edges: dict[tuple[str, str, str], Stance] = {}
     for item, (a, b, sent), between, probs in zip(items, pairs, named_between,
@@ -185,7 +202,10 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
         if best not in _EDGES:
             continue
         label, backward = _EDGES[best]
-        holder, target = (b, a) if backward else (a, b)
+        holder_mention, target_mention = (b, a) if backward else (a, b)
+        if addressed(texts[sent.field], holder_mention):
+            continue
+        holder, target = holder_mention.actor_id, target_mention.actor_id
         known = edges.get((holder, target, label))
         if known is None or confidence > known.confidence:
             edges[(holder, target, label)] = Stance(source_actor_id=holder, target_actor_id=target, label=label,
