@@ -156,6 +156,8 @@ def test_the_packaged_model_reads_who_is_for_or_against_whom(dsa, text, holder, 
      [("Sands", "Kremlin")]),
     ("In an interview with the Financial Times, Mr Blair praised Mr Brown.", ["Financial Times", "Blair", "Brown"], 3,
      [("Blair", "Brown")]),
+    ("Mali in its speech at the UN General Assembly condemned Ukraine.", ["Mali", "UN General Assembly", "Ukraine"], 3,
+     [("Mali", "UN General Assembly"), ("Mali", "Ukraine")]),
     ("Mr Blair praised Mr Brown, speaking on BBC Radio 4.", ["Blair", "Brown", "BBC Radio 4"], 3,
      [("Blair", "Brown"), ("Blair", "BBC Radio 4"), ("Brown", "BBC Radio 4")]),
 ])
@@ -164,6 +166,21 @@ def test_whom_a_statement_was_told_to_holds_no_stance_in_that_sentence(text, nam
                            _mentions(text, names))
     assert sorted((s.source_actor_id, s.target_actor_id) for s in stances) == \
         sorted((f"actor:{a}", f"actor:{b}") for a, b in edges)
+
+
+@pytest.mark.parametrize("text, names, pairs", [
+    ("Kennedy said his party opposed the Iraq war.", ["Kennedy", "Iraq"], []),
+    ("The Greens accused Blair of lying over the Iraq weapons dossier.", ["Greens", "Blair", "Iraq"],
+     [("Greens", "Blair")]),
+    ("Blair praised Iraq's new government after the Iraq-war inquiry.", ["Blair", "Iraq"], [("Blair", "Iraq")]),
+    ("Russian troops attacked Ukraine.", ["Russian", "Ukraine"], [("Russian", "Ukraine")]),
+])
+def test_a_country_naming_what_a_noun_is_about_is_a_topic_not_a_party(text, names, pairs):
+    mentions = [m.model_copy(update={"actor_id": f"country:{m.text}" if m.text in ("Iraq", "Russian", "Ukraine")
+                                     else m.actor_id}) for m in _mentions(text, names)]
+    model = _Fixed(label=0)
+    find_stances(model, {"body": text}, [Span(field="body", start=0, end=len(text))], mentions)
+    assert [tuple(item.context[a:b] for a, b in item.spans) for item in model.seen] == pairs
 
 
 def test_the_packaged_model_gives_a_statement_s_stance_to_its_speaker_not_to_whom_it_was_told(dsa):

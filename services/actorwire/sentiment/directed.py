@@ -66,11 +66,17 @@ _ACTIONS = {label: re.compile(rf"(?:['’]s?)?[^.;:\"“”]{{0,40}}?\b(?:{verbs
                               re.IGNORECASE) for label, verbs in REPORTED_ACTIONS.items()}
 _NEGATION = re.compile(r"\b(?:not|never|no longer|denied|refused|declined)\b|n['’]t\b", re.IGNORECASE)
 ACTION_CONFIDENCE = MIN_CONFIDENCE  # an edge read from the words: the least a model edge has
-# the words before whom something was told ("Mr Howard told [Greater Manchester Radio]: ...", "said in
-# an interview with [the Financial Times]"): the addressee of a statement, not its holder (:func:`addressed`)
-_TOLD = re.compile(r"\b(?:told|tells|telling|(?:said|says|saying|speaking|spoke|talking|talked|writing|wrote)\s+"
-                   r"(?:to|in|on)|interview(?:ed)?\s+(?:with|by|on|in))\s+(?:(?:the|a|an)\s+)?$", re.IGNORECASE)
+# the words before whom something was told or where ("Mr Howard told [Greater Manchester Radio]: ...",
+# "said in an interview with [the Financial Times]", "in a speech at [the UN General Assembly]"): the
+# addressee or venue of a statement, not its holder (:func:`addressed`)
+_TOLD = re.compile(r"\b(?:told|tells|telling|addressed|addressing|(?:said|says|saying|speaking|spoke|talking|talked|"
+                   r"writing|wrote|speech|address)\s+\[?(?:to|in|on|at|before)|interview(?:ed)?\s+(?:with|by|on|in))\s+"
+                   r"(?:(?:the|a|an)\s+)?$", re.IGNORECASE)
 _TOLD_REACH = 40  # characters before a mention read by _TOLD
+# a country named as what a noun is about ("the Iraq war", "the Iraq weapons dossier", "Iraqi weapons"):
+# a topic, not a party (:func:`topic`)
+_TOPIC_NOUN = re.compile(r"[ -](?:wars?|conflict|invasion|occupation|crisis|dossier|inquiry|weapons|issue|question|"
+                         r"debate)\b", re.IGNORECASE)
 
 
 def description(text: str, first: Mention, second: Mention) -> Mention | None:
@@ -95,12 +101,22 @@ def description(text: str, first: Mention, second: Mention) -> Mention | None:
 
 
 def addressed(text: str, mention: Mention) -> bool:
-    """Whether ``mention`` is whom a statement was told to, right after "told", "said to",
-    "speaking on", "in an interview with" (and "the", "a"): "Ms Jowell told [Sky News]", "Mr Sands
-    told [Newsnight] the government had…". An addressee holds no stance in its sentence: DSA reads
+    """Whether ``mention`` is whom a statement was told to or where, right after "told",
+    "addressed", "said to", "speaking on", "in a speech at", "in an interview with" (and "the", "a"):
+    "Ms Jowell told [Sky News]", "Mr Sands told [Newsnight] the government had…", "Mali in its 2024
+    speech at [the UN General Assembly] condemned…". An addressee holds no stance in its sentence: DSA reads
     the statement's stance as the outlet's ("Greater Manchester Radio → Tony Blair: against" from
     "Mr Howard told Greater Manchester Radio: \"…pity that Mr Blair…\""); it may still be the target."""
     return bool(_TOLD.search(text, max(0, mention.start - _TOLD_REACH), mention.start))
+
+
+def topic(text: str, mention: Mention) -> bool:
+    """Whether ``mention``, a country's (``actor_id`` ``country:…``), only says what a noun right
+    after it is about ("the Iraq war", "the Iraq weapons dossier", "his claims over Iraqi weapons"):
+    the country is then the topic, not a party, and neither holds nor receives a stance there
+    ("Charles Kennedy → Iraq: against" from "see the Iraq war, which his party opposed"). A
+    possessive ("Iraq's weapons") or any other noun ("Russian troops") keeps it a party."""
+    return mention.actor_id.startswith("country:") and bool(_TOPIC_NOUN.match(text, mention.end))
 
 
 def reported_action(item: MarkedText) -> int:
@@ -169,7 +185,7 @@ def find_stances(model: DirectedSentiment, texts: dict[str, str], sentences: Seq
         if after.field == m.field and (d := description(texts[m.field], m, after)):
             descriptions.add(id(d))
             affiliated.add(frozenset((m.actor_id, after.actor_id)))
-    linked = [m for m in linked if id(m) not in descriptions]
+    linked = [m for m in linked if id(m) not in descriptions and not topic(texts[m.field], m)]
     for sent in sentences:
         if (sent.field, sent.start, sent.end) in lists:
             continue
