@@ -344,6 +344,14 @@ def test_the_api_answers_json_and_refuses_bad_parameters(served):
     assert get(f"{base}/api/actors?kind=planet") == (400, {"error": "kind must be one of person, organization, "
                                                                    "country, location, group"})
     assert get(f"{base}/api/articles?limit=-1")[0] == 400
+    newest = actors["window_start"]
+    for bad in ("garbage", "2026-12-02T10:00:00", "2026-13-01T00:00:00Z"):  # no zone, no such month
+        assert get(f"{base}/api/actors?start={bad}") == (400, {"error": "start must be a window start such as "
+                                                                        "2026-12-01T10:00:00Z, or all"})
+        assert get(f"{base}/api/stances?start={bad}")[0] == 400
+    same = newest.replace("Z", "%2B00:00")  # the same moment in another RFC 3339 form
+    assert get(f"{base}/api/actors?start={same}")[1]["window_start"] == newest
+    assert get(f"{base}/api/actors?start=all")[1]["actors"][0]["name"] == "Kenya"
     assert get(f"{base}/api/stances")[1]["edges"][0]["label"] == "against"
     assert get(f"{base}/api/actors/country:KEN/series?window=1d")[1]["points"][0]["mention_count"] == 2
     assert get(f"{base}/api/articles")[1]["articles"][0]["article_id"] == "urn:a"

@@ -323,13 +323,17 @@ def deadletter() -> None:
 @click.option("--dry-run", is_flag=True, help="list the letters that would be replayed, publish nothing")
 def deadletter_replay(stage: str | None, error_class: str | None, reason_contains: str | None, since: datetime | None,
                       limit: int | None, dry_run: bool) -> None:
-    """Republish the original records of dead letters to the topics they came from (one JSON line each)."""
+    """Republish the original records of dead letters to the topics they came from: one JSON line each
+    with where the letter lies, where its original came from (``source``) and where it went
+    (``replayed_to``; null on a dry run)."""
     from actorwire.deadletter import Selection, replay
 
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     chosen = asyncio.run(replay(get_settings(), Selection(stage, error_class, reason_contains), since, limit, dry_run))
     for item in chosen:
-        click.echo(json.dumps({"dead_letter": item.letter.model_dump(), "to": item.source.model_dump(),
+        click.echo(json.dumps({"dead_letter": item.letter.model_dump(), "source": item.source.model_dump(),
+                               "replayed_to": item.republished.model_dump() if item.republished else None,
                                "reason": item.reason}))
-    click.echo(f"{'would replay' if dry_run else 'replayed'} {len(chosen)} dead letters", err=True)
+    click.echo(f"{'would replay' if dry_run else 'replayed'} {len(chosen)} dead letter{'' if len(chosen) == 1 else 's'}",
+               err=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -42,11 +42,14 @@ class Selection:
 
 @dataclass(frozen=True)
 class Replayed:
-    """One dead letter chosen for replay: where it lies and where its original goes back to."""
+    """One dead letter chosen for replay: where it lies (``letter``), where its original first came
+    from (``source``), and where the replay published it (``republished``: the same topic, a new
+    offset; ``None`` on a dry run)."""
 
     letter: SourceCoordinates
     source: SourceCoordinates
     reason: str
+    republished: SourceCoordinates | None = None
 
 
 async def replay(settings: Settings, selection: Selection, since: datetime | None = None, limit: int | None = None,
@@ -97,12 +100,14 @@ async def replay(settings: Settings, selection: Selection, since: datetime | Non
                         key = base64.b64decode(letter.key_base64) if letter.key_base64 is not None else None
                         value = base64.b64decode(letter.original_base64)
                         header = f"{tp.topic}|{tp.partition}|{record.offset}".encode()
-                        pending.append(await producer.send(letter.source.topic, value, key=key,
-                                                           headers=[(REPLAY_HEADER, header)]))
+                        pending.append((len(chosen) - 1, await producer.send(
+                            letter.source.topic, value, key=key, headers=[(REPLAY_HEADER, header)])))
             for tp in list(remaining):
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
-        await asyncio.gather(*pending)
+        for k, sent in zip([k for k, _ in pending], await asyncio.gather(*(future for _, future in pending))):
+            chosen[k] = replace(chosen[k], republished=SourceCoordinates(topic=sent.topic, partition=sent.partition,
+                                                                         offset=sent.offset))
     finally:
         await producer.stop()
         await consumer.stop()

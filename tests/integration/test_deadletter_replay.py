@@ -68,21 +68,24 @@ def test_replay_republishes_the_selected_originals_with_their_keys(isolated, mon
         runner = CliRunner()
         dry = runner.invoke(main, ["deadletter", "replay", "--stage", "entities", "--dry-run"])
         assert dry.exit_code == 0, dry.output
-        assert [json.loads(line)["to"] for line in dry.stdout.splitlines()] == [
-            {"topic": raw, "partition": 1, "offset": 7}, {"topic": raw, "partition": 2, "offset": 3}]
+        assert [(json.loads(line)["source"], json.loads(line)["replayed_to"]) for line in dry.stdout.splitlines()] == [
+            ({"topic": raw, "partition": 1, "offset": 7}, None), ({"topic": raw, "partition": 2, "offset": 3}, None)]
         assert "would replay 2 dead letters" in dry.stderr
         limited = runner.invoke(main, ["deadletter", "replay", "--limit", "1", "--dry-run"])
-        assert "would replay 1 dead letters" in limited.stderr, limited.output
+        assert "would replay 1 dead letter\n" in limited.stderr, limited.output
         future = runner.invoke(main, ["deadletter", "replay", "--since", "2999-01-01", "--dry-run"])
         assert "would replay 0 dead letters" in future.stderr, future.output
 
         result = runner.invoke(main, ["deadletter", "replay", "--stage", "entities", "--error-class", "RuntimeError"])
         assert result.exit_code == 0, result.output
-        assert "replayed 1 dead letters" in result.stderr
+        assert "replayed 1 dead letter\n" in result.stderr
+        (line,) = result.stdout.splitlines()
+        went = json.loads(line)["replayed_to"]
     finally:
         get_settings.cache_clear()
 
     (replayed,) = asyncio.run(read_all(settings, raw, 1))
     assert (replayed.key, replayed.value) == (b"urn:a", b'{"uri": "urn:a"}')
     assert dict(replayed.headers)[REPLAY_HEADER] == f"{settings.topics.deadletter}|0|1".encode()
+    assert went == {"topic": raw, "partition": replayed.partition, "offset": replayed.offset}  # not the original 1|7
     assert asyncio.run(read_all(settings, entities, 0, timeout_s=2)) == []  # the sentiment letter was not selected

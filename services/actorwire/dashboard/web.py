@@ -5,12 +5,13 @@ Routes (all GET; JSON unless said otherwise; a bad parameter answers 400 ``{"err
 
 ``/``                           the page (``static/index.html``), ``/static/...`` its CSS, JS and ECharts
 ``/api/actors``                 top actors by mentions: ``window`` (``1h`` | ``1d``, default ``1h``),
-                                ``start`` (a window start from ``starts``, ``all`` for every retained
-                                window; default the newest), ``kind``, ``limit`` (default 20)
+                                ``start`` (a window start from ``starts``, in any RFC 3339 form;
+                                ``all`` for every retained window; default the newest; a start with
+                                no window gives no actors), ``kind``, ``limit`` (1 to 500, default 20)
 ``/api/actors/{actor_id}/series``  one actor's windows over time: ``window``
 ``/api/stances``                stance network (nodes, directed edges by label): ``window``, ``start``, ``kind``
 ``/api/articles``               recent enriched articles with highlight segments: ``limit`` (default
-                                20), ``actor`` (an actor id), ``kind``
+                                20, at most 500), ``actor`` (an actor id), ``kind``
 ``/events``                     server-sent events: ``aggregates`` ``{"actors": [ids]}`` and ``article``
                                 ``{"article_ids": [ids]}`` whenever the state changes, ``resync`` after
                                 a stream fell behind (the page then reloads what it shows); a comment
@@ -25,14 +26,16 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
 from aiohttp import web
 
-from actorwire.dashboard.aggregates import KINDS, WINDOWS, AggregateStore
+from actorwire.dashboard.aggregates import ALL, KINDS, WINDOWS, AggregateStore
 from actorwire.dashboard.articles import RecentArticles
 from actorwire.health import Telemetry
+from actorwire.text import rfc3339
 
 log = logging.getLogger("actorwire.dashboard.web")
 STATIC = Path(str(files("actorwire.dashboard") / "static"))
@@ -82,6 +85,23 @@ def _choice(request: web.Request, name: str, allowed, default: str | None) -> st
     return value
 
 
+def _start(request: web.Request) -> str | None:
+    """The ``start`` parameter as the store names window starts (``2026-12-01T10:00:00Z``), ``all``,
+    or ``None`` when absent; anything that is not an RFC 3339 date-time answers 400."""
+    value = request.query.get("start") or None
+    if value is None or value == ALL:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(value)
+        return rfc3339(moment)
+    except ValueError:
+        raise web.HTTPBadRequest(text=json.dumps({"error": "start must be a window start such as "
+                                                           "2026-12-01T10:00:00Z, or all"}),
+                                 content_type="application/json") from None
+
+
 def _limit(request: web.Request, default: int) -> int:
     try:
         value = int(request.query.get("limit", default))
@@ -110,16 +130,15 @@ def build_app(store: AggregateStore, articles: RecentArticles, telemetry: Teleme
 
     async def actors(request: web.Request) -> web.Response:
         window = _choice(request, "window", WINDOWS, "1h")
-        return web.json_response(store.top_actors(window, request.query.get("start") or None,
-                                                  _choice(request, "kind", KINDS, None), _limit(request, 20)))
+        return web.json_response(store.top_actors(window, _start(request), _choice(request, "kind", KINDS, None),
+                                                  _limit(request, 20)))
 
     async def series(request: web.Request) -> web.Response:
         return web.json_response(store.series(request.match_info["actor_id"], _choice(request, "window", WINDOWS, "1h")))
 
     async def stances(request: web.Request) -> web.Response:
         window = _choice(request, "window", WINDOWS, "1h")
-        return web.json_response(store.stance_graph(window, request.query.get("start") or None,
-                                                    _choice(request, "kind", KINDS, None)))
+        return web.json_response(store.stance_graph(window, _start(request), _choice(request, "kind", KINDS, None)))
 
     async def recent(request: web.Request) -> web.Response:
         return web.json_response({"articles": articles.newest(_limit(request, 20), request.query.get("actor") or None,
