@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from actorwire import __version__
 from actorwire.health import HealthServer, Telemetry, WorkerMetrics, serving
 from actorwire.messages import SourceCoordinates
-from actorwire.settings import WorkerSettings
+from actorwire.settings import PIPELINE_VERSION, WorkerSettings
 from actorwire.streaming import Output, Stage, run_batch
 
 
@@ -118,7 +119,8 @@ def test_metrics_expose_counters_histograms_and_per_partition_lag(served):
                  'actorwire_model_inference_seconds_sum{worker="entities"} 0.2',
                  'actorwire_consumer_lag_records{partition="0",topic="news.raw",worker="entities"} 7.0',
                  'actorwire_consumer_lag_records{partition="3",topic="news.raw",worker="entities"} 0.0',
-                 'actorwire_worker_info{pipeline_version="0.1.0",version="0.1.0",worker="entities"} 1.0']:
+                 f'actorwire_worker_info{{pipeline_version="{PIPELINE_VERSION}",version="{__version__}",'
+                 'worker="entities"} 1.0']:
         assert line in text.splitlines(), line
     assert "process_cpu_seconds_total" in text
 

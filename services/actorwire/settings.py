@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PIPELINE_VERSION = "0.1.0"
+PIPELINE_VERSION = "0.1.1"  # bump with any change of outputs (docs/runbook.md, Upgrades)
 
 
 class KafkaSettings(BaseModel):
