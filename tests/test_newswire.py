@@ -127,6 +127,10 @@ def test_embargo_dates_are_normalised_and_unreadable_ones_rejected():
     assert parsed.embargoed == "2030-05-01T08:00:00Z"
     assert release_time(json.dumps({"embargoed": parsed.embargoed}).encode()) == datetime(2030, 5, 1, 8, tzinfo=UTC).timestamp()
     assert release_time(b"{broken") == 0.0
+    # a record on news.embargoed that is no embargoed ninjs item is released at once, never raises
+    for hostile in (b'{"embargoed": 5}', b'{"embargoed": null}', b'{"embargoed": ["x"]}', b"[1]", b"\xff",
+                    b"[" * 100_000, b"", None):
+        assert release_time(hostile) == 0.0, hostile[:20] if hostile else hostile
     with pytest.raises(Rejected, match="embargoed is not a date-time"):
         decode_ninjs(b'{"uri": "u", "embargoed": "2024"}', 10_000)
 

@@ -34,12 +34,16 @@ from actorwire.text import parse_date
 log = logging.getLogger("actorwire.embargo")
 
 
-def release_time(raw: bytes) -> float:
+def release_time(raw: bytes | None) -> float:
     """Unix time (s) at which a held record may be released; 0 (at once) for a record without a
-    readable ``embargoed`` — the entity worker then dead-letters or processes it as usual."""
+    readable ``embargoed`` (not JSON, not an object, no such string, no date in it, nested past
+    what the parser takes) — the entity worker then dead-letters or processes it as usual. Never
+    raises: one bad record on ``news.embargoed`` must not stop every releaser (hostile-input trial:
+    ``{"embargoed": 5}`` did)."""
     try:
-        return parse_date(json.loads(raw)["embargoed"]).timestamp()
-    except (ValueError, TypeError, KeyError):
+        value = json.loads(raw or b"").get("embargoed")
+        return parse_date(value).timestamp() if isinstance(value, str) else 0.0
+    except (ValueError, AttributeError, RecursionError, OverflowError):  # AttributeError: not an object
         return 0.0
 
 
