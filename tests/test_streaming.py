@@ -32,6 +32,24 @@ def test_rejected_and_poison_records_are_dead_lettered_and_the_others_processed(
     assert {o.record_id for o in outputs if o.topic == "dead"} == {"deadletter|in|0|1", "deadletter|in|0|2"}
 
 
+def test_a_record_whose_output_exceeds_the_request_limit_is_dead_lettered_and_the_others_published():
+    def expand(items):  # one output per item, 1,000 times the input's size
+        return [[Output("out", b"k", item.encode() * 1000, item), Output("other", None, b"small", item)]
+                for item in items]
+
+    stage = Stage("test", "in", "group", decode, expand)
+    records = [(SourceCoordinates(topic="in", partition=0, offset=n), b"k", value)
+               for n, value in enumerate([b"a", b"long" * 10, b"b"])]
+    outputs = run_batch(stage, records, "dead", max_output_bytes=2_000)
+    assert [(o.topic, o.record_id) for o in outputs if o.topic != "dead"] == \
+        [("out", "a"), ("other", "a"), ("out", "b"), ("other", "b")]  # none of the oversized record's outputs
+    (letter,) = [DeadLetter.model_validate_json(o.value) for o in outputs if o.topic == "dead"]
+    assert (letter.source.offset, letter.error_class) == (1, "OutputTooLarge")
+    assert letter.reason == "an output of 40041 bytes exceeds the 2000-byte limit of a record"
+    assert base64.b64decode(letter.original_base64) == b"long" * 10
+    assert len(run_batch(stage, records, "dead")) == 6  # offline: no limit
+
+
 def test_a_batch_stops_at_the_byte_budget_and_each_partition_resumes_at_its_first_record_left_over():
     from types import SimpleNamespace
 

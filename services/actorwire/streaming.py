@@ -44,6 +44,7 @@ from actorwire.messages import DeadLetter, SourceCoordinates
 from actorwire.settings import Settings
 
 log = logging.getLogger("actorwire.streaming")
+REQUEST_FRAMING = 4096  # bytes of a produce request besides one record's key, value and headers
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,16 @@ class Stage:
 
 
 def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | None, bytes]],
-              deadletter_topic: str, on_inference: Callable[[float], None] | None = None) -> list[Output]:
+              deadletter_topic: str, on_inference: Callable[[float], None] | None = None,
+              max_output_bytes: int | None = None) -> list[Output]:
     """Decode and process records (CPU-bound; call off the event loop). Never raises for bad input:
     rejected records become dead letters, and when a batch fails each record is retried alone so
     only the one that fails on its own is dead-lettered. ``on_inference`` receives the duration in
-    seconds of every ``stage.process`` call, failed ones included."""
+    seconds of every ``stage.process`` call, failed ones included. A record with an output over
+    ``max_output_bytes`` (key, value and record id; the producer's request limit less room for
+    its framing) is dead-lettered instead of its outputs: the producer would refuse it, and the
+    worker would stop on it at every restart (hostile-input trial: 250 kB of "Kenya. " made a 6.4 MB
+    entity record)."""
     outputs: list[Output] = []
     decoded: list[tuple[int, Any]] = []
 
@@ -135,9 +141,19 @@ def run_batch(stage: Stage, records: Sequence[tuple[SourceCoordinates, bytes | N
                 reject(i, f"processing failed: {exc}"[:2000], type(exc).__name__, processing=True)
                 log.error("dead-lettered %s: %s", records[i][0], traceback.format_exc(limit=3))
                 results.append([])
-    for produced in results:
+    for (i, _), produced in zip(decoded, results):
+        largest = max((output_bytes(out) for out in produced), default=0)
+        if max_output_bytes is not None and largest > max_output_bytes:
+            reject(i, f"an output of {largest} bytes exceeds the {max_output_bytes}-byte limit of a record",
+                   "OutputTooLarge")
+            continue
         outputs.extend(produced)
     return outputs
+
+
+def output_bytes(out: Output) -> int:
+    """Bytes of an output before compression: key, value and its record-id header."""
+    return len(out.key or b"") + len(out.value or b"") + len(out.record_id.encode())
 
 
 async def send_outputs(producer: AIOKafkaProducer, outputs: Sequence[Output]) -> None:
@@ -350,7 +366,8 @@ class StreamWorker:
             chunk = inputs[k : k + size]
             produced = await self.loop.run_in_executor(self._executor, run_batch, self.stage, chunk,
                                                        self.settings.topics.deadletter,
-                                                       self.telemetry.metrics.observe_inference)
+                                                       self.telemetry.metrics.observe_inference,
+                                                       self.settings.worker.max_request_bytes() - REQUEST_FRAMING)
             self._check_systemic(len(chunk), produced)
             self._publishing = asyncio.ensure_future(
                 self._retry("publish", lambda produced=produced: send_outputs(producer, produced)))

@@ -96,6 +96,46 @@ def test_a_record_over_max_message_bytes_is_dead_lettered_and_the_partition_flow
     assert letters[0].source.offset == 1 and len(letters[0].original_base64) > 1_000_000
 
 
+def test_a_record_whose_output_the_producer_would_refuse_is_dead_lettered_and_the_partition_flows(isolated):
+    # 250 kB of "Kenya. " made a 6.4 MB entity record: the producer refused it and the worker stopped,
+    # again at every restart (hostile-input trial)
+    settings = isolated.settings.model_copy(deep=True)
+    settings.worker.http_port = 0
+    values = [b"small-0", b"bomb", b"small-1"]
+    worker: StreamWorker | None = None
+
+    def process(items):
+        if items[-1] == b"small-1":
+            worker.stop()
+        return [[Output(settings.topics.entities, item, item * (2_000_000 if item == b"bomb" else 1), item.decode())]
+                for item in items]
+
+    stage = Stage("entities", settings.topics.raw, f"{settings.group_prefix}-bomb", lambda raw: raw, process)
+
+    async def scenario() -> int:
+        nonlocal worker
+        producer = AIOKafkaProducer(**settings.kafka.client_options())
+        await producer.start()
+        for value in values:
+            await producer.send_and_wait(settings.topics.raw, value, partition=0)
+        await producer.stop()
+        worker = StreamWorker(stage, settings)
+        await asyncio.wait_for(worker.run(), timeout=90)
+        consumer = AIOKafkaConsumer(group_id=stage.group_id, **settings.kafka.client_options())
+        await consumer.start()
+        try:
+            return await consumer.committed(TopicPartition(settings.topics.raw, 0))
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(scenario()) == 3
+    published = asyncio.run(read_all(settings, settings.topics.entities, expected=2, timeout_s=10))
+    assert sorted(r.value for r in published) == [b"small-0", b"small-1"]
+    (letter,) = [DeadLetter.model_validate_json(r.value)
+                 for r in asyncio.run(read_all(settings, settings.topics.deadletter, expected=1, timeout_s=10))]
+    assert (letter.source.offset, letter.error_class) == (1, "OutputTooLarge")
+
+
 def test_a_stage_in_chunks_of_one_publishes_each_record_before_it_processes_the_next(isolated):
     # ... and counts each published chunk as progress for /healthz, so the health window has to
     # cover the slowest record, not the whole batch
