@@ -258,6 +258,27 @@ def test_the_stage_publishes_each_changed_window_once_per_batch_and_dead_letters
     assert record_output(settings, s, day).record_id == record_output(settings, s, day).record_id
 
 
+def test_an_event_whose_window_ends_after_year_9999_is_dead_lettered_and_the_batch_published():
+    # it failed the batch after the events before it had changed the state, and their aggregates
+    # were never published (hostile-input trial)
+    settings = Settings()
+    s = store()
+    metrics = DashboardMetrics(Telemetry.for_worker("dashboard", WorkerSettings()).metrics.registry, s)
+    stage = aggregate_stage(settings, s, metrics, lambda notice: None, clock=lambda: ARRIVAL)
+    raws = [event("urn:a", actor="person:a", published="2026-12-01T10:00:00Z"),
+            event("urn:p", actor="person:p", published="9999-12-31T23:30:00Z"),
+            event("urn:b", actor="person:b", published="2026-12-01T11:00:00Z")]
+    records = [(SourceCoordinates(topic=settings.topics.actors, partition=3, offset=i), None,
+                raw.model_dump_json().encode()) for i, raw in enumerate(raws)]
+    outputs = run_batch(stage, records, settings.topics.deadletter)
+    (letter,) = [json.loads(o.value) for o in outputs if o.topic == settings.topics.deadletter]
+    assert (letter["source"]["offset"], letter["error_class"]) == (1, "OverflowError")
+    assert "9999-12-31T23:30:00Z has no window" in letter["reason"]
+    assert sorted(o.key.decode() for o in outputs if o.topic == settings.topics.actor_aggregates) == [
+        aggregate_key("person:a", "1d", "2026-12-01T00:00:00Z"), aggregate_key("person:a", "1h", "2026-12-01T10:00:00Z"),
+        aggregate_key("person:b", "1d", "2026-12-01T00:00:00Z"), aggregate_key("person:b", "1h", "2026-12-01T11:00:00Z")]
+
+
 # -- the article view --------------------------------------------------------------------------
 
 def mention(text: str, whole: str, actor: str | None, field: str = "headline", label: str = "LOC") -> Mention:

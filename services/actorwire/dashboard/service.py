@@ -47,7 +47,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pydantic import ValidationError
 
-from actorwire.dashboard.aggregates import AggregateStore, Applied
+from actorwire.dashboard.aggregates import WINDOWS, AggregateStore, Applied, window_start
 from actorwire.dashboard.articles import RecentArticles
 from actorwire.dashboard.web import DashboardServer
 from actorwire.decode import Rejected
@@ -79,8 +79,10 @@ class DashboardMetrics:
 
 
 def decode_actor_event(raw: bytes) -> ActorEvent:
-    """Parse one ``news.actors`` record. Raises :class:`Rejected` when it is not an actor event or its
-    ``published_at`` is not a date."""
+    """Parse one ``news.actors`` record. Raises :class:`Rejected` when it is not an actor event, or
+    its ``published_at`` is not a date or lies in a window that ends past year 9999 (the window's
+    end overflowed while the batch was applied, after the events before it had changed the state:
+    their aggregates were never published; hostile-input trial)."""
     try:
         event = ActorEvent.model_validate_json(raw)
     except ValidationError as exc:
@@ -88,9 +90,15 @@ def decode_actor_event(raw: bytes) -> ActorEvent:
         raise Rejected(f"not an actor event: {problems}", "ValidationError") from None
     if event.published_at is not None:
         try:
-            parse_date(event.published_at)
+            moment = parse_date(event.published_at)
         except ValueError as exc:
             raise Rejected(f"published_at is not a date: {exc}", "ValueError") from None
+        try:
+            for window, size in WINDOWS.items():
+                window_start(moment, window) + size
+        except OverflowError:
+            raise Rejected(f"published_at {event.published_at} has no window: it ends after year 9999",
+                           "OverflowError") from None
     return event
 
 
