@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -76,3 +77,49 @@ def test_any_other_error_while_validating_is_a_rejection(monkeypatch):
     with pytest.raises(Rejected) as info:
         decode_ninjs(json.dumps(GOOD).encode(), 10_000)
     assert "date value out of range" in info.value.reason and info.value.error_class == "OverflowError"
+
+
+STAGE = {"meta": {"article_id": "urn:x", "version": "1", "published_at": None, "language": "en", "status": "enriched",
+                  "pipeline_version": "0.1.1"},
+         "text": {"headline": "Kenya", "body": "Kenya backed Ethiopia."},
+         "sentences": [{"field": "body", "start": 0, "end": 22}],
+         "mentions": [{"text": "Kenya", "label": "LOC", "field": "body", "start": 0, "end": 5, "actor_id": "country:KEN",
+                       "score": 0.9},
+                      {"text": "Ethiopia", "label": "LOC", "field": "body", "start": 13, "end": 21,
+                       "actor_id": "country:ETH", "score": 0.9}],
+         "actors": [{"actor_id": f"country:{c}", "name": n, "kind": "country", "salience": 0.5, "mention_count": 1}
+                    for c, n in (("KEN", "Kenya"), ("ETH", "Ethiopia"))]}
+
+
+def _forged(path: str, value) -> dict:
+    record = json.loads(json.dumps(STAGE))
+    *parents, last = path.split(".")
+    target = record
+    for part in parents:
+        target = target[int(part)] if part.isdigit() else target[part]
+    target[int(last) if last.isdigit() else last] = value
+    return record
+
+
+@pytest.mark.parametrize("path, value, reason", [
+    ("mentions.0.start", 500, "mention 0 [500, 5) is not within the body"),
+    ("mentions.1.end", 500, "mention 1 [13, 500) is not within the body"),
+    ("sentences.0.end", 23, "sentence 0 [0, 23) is not within the body (22 characters)"),
+    ("mentions.0.field", "headline", None),  # "Kenya" is the headline's [0, 5) too: valid
+    ("mentions.1.field", "headline", "mention 1 [13, 21) is not within the headline"),
+    ("mentions.0.text", "Zimbabwe", "mention 0 'Zimbabwe' is not the body text at [0, 5)"),
+    ("mentions.1.actor_id", "person:ghost", "mention 1 names actor 'person:ghost', which is not among the actors"),
+    ("actors.1.actor_id", "country:KEN", "an actor_id occurs twice"),
+    ("actors.0.mention_count", 10**12, "an actor counts more mentions than the record's 2"),
+])
+def test_an_entity_stage_record_inconsistent_with_its_text_or_actors_is_rejected(path, value, reason):
+    from pydantic import ValidationError
+
+    from actorwire.messages import EntityStage
+
+    assert EntityStage.model_validate(STAGE).mentions[1].text == "Ethiopia"
+    if reason is None:
+        EntityStage.model_validate(_forged(path, value))
+        return
+    with pytest.raises(ValidationError, match=re.escape(reason)):
+        EntityStage.model_validate(_forged(path, value))

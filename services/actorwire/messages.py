@@ -229,7 +229,15 @@ class ArticleMeta(_Strict):
 
 
 class EntityStage(_Strict):
-    """Intermediate record on ``news.entities``: entity worker output, sentiment worker input."""
+    """Intermediate record on ``news.entities``: entity worker output, sentiment worker input.
+
+    Validation holds the record to what the entity worker writes, so that a record forged or broken
+    on the topic is dead-lettered by the sentiment worker instead of enriched (hostile-input trial:
+    mentions past the end of the text, ``text[start:end]`` not the mention, a stance held by an
+    actor that did not exist, a ``mention_count`` of 10^12 in the dashboard): every span lies in its
+    field (``start <= end <= len``), every mention is the text at its offsets, every ``actor_id`` of
+    a mention names one of ``actors`` (ids unique), and no actor counts more mentions than there are.
+    """
 
     meta: ArticleMeta
     text: ArticleText
@@ -237,6 +245,27 @@ class EntityStage(_Strict):
     mentions: list[Mention] = Field(default_factory=list)
     actors: list[Actor] = Field(default_factory=list)
     models: list[ModelInfo] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EntityStage:
+        texts = {"headline": self.text.headline, "body": self.text.body}
+        for kind, spans in (("sentence", self.sentences), ("mention", self.mentions)):
+            for n, span in enumerate(spans):
+                if not span.start <= span.end <= len(texts[span.field]):
+                    raise ValueError(f"{kind} {n} [{span.start}, {span.end}) is not within the {span.field} "
+                                     f"({len(texts[span.field])} characters)")
+        ids = [a.actor_id for a in self.actors]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an actor_id occurs twice among the actors")
+        known = set(ids)
+        for n, m in enumerate(self.mentions):
+            if texts[m.field][m.start : m.end] != m.text:
+                raise ValueError(f"mention {n} {m.text[:40]!r} is not the {m.field} text at [{m.start}, {m.end})")
+            if m.actor_id is not None and m.actor_id not in known:
+                raise ValueError(f"mention {n} names actor {m.actor_id[:80]!r}, which is not among the actors")
+        if any(a.mention_count > len(self.mentions) for a in self.actors):
+            raise ValueError(f"an actor counts more mentions than the record's {len(self.mentions)}")
+        return self
 
 
 class EnrichedArticle(_Strict):
