@@ -4,7 +4,7 @@ import base64
 
 from actorwire.decode import Rejected
 from actorwire.messages import DeadLetter, SourceCoordinates
-from actorwire.streaming import Output, Stage, run_batch, within_budget
+from actorwire.streaming import Output, Stage, record_id, run_batch, within_budget
 
 
 def decode(raw: bytes) -> str:
@@ -64,3 +64,10 @@ def test_a_batch_stops_at_the_byte_budget_and_each_partition_resumes_at_its_firs
     assert held == {a: 11, c: 7}
     taken, held = within_budget(poll[1:2], 10)  # larger than the budget: goes alone
     assert [r.offset for _, r in taken] == [11] and held == {}
+
+
+def test_record_ids_of_different_parts_never_coincide():
+    assert record_id("urn:x", "1", "0.1.1") == "urn:x|1|0.1.1"  # plain parts read as they are
+    assert record_id("urn:x|1", "2", "0.1.1") != record_id("urn:x", "1|2", "0.1.1")
+    assert record_id("a%7Cb", "1") != record_id("a|b", "1")
+    assert record_id("a|b", "1") == "a%7Cb|1"

@@ -60,6 +60,14 @@ class Output:
     processing_failed: bool = False
 
 
+def record_id(*parts: str) -> str:
+    """The ``actorwire-record-id`` of an output: its parts joined by ``|``, each with ``%`` and ``|``
+    percent-encoded, so that no two outputs share an id (hostile-input trial: uri ``urn:x|1`` version
+    ``2`` and uri ``urn:x`` version ``1|2`` both gave ``urn:x|1|2|…``, and a consumer deduplicating
+    on the id would have dropped one article). Parts without either character read as they are."""
+    return "|".join(part.replace("%", "%25").replace("|", "%7C") for part in parts)
+
+
 def dead_letter(reason: str, error_class: str, stage: str, source: SourceCoordinates, key: bytes | None,
                 value: bytes) -> DeadLetter:
     """A :class:`DeadLetter` carrying the original key and bytes (base64)."""

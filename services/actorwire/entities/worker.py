@@ -9,7 +9,7 @@ from actorwire.decode import Rejected, decode_ninjs
 from actorwire.messages import NinjsItem
 from actorwire.pipeline import ARTICLES_AT_ONCE, Pipeline
 from actorwire.settings import Settings
-from actorwire.streaming import Output, Stage
+from actorwire.streaming import Output, Stage, record_id
 
 
 def remember_version(pipeline: Pipeline, raw: bytes, max_bytes: int) -> None:
@@ -37,9 +37,9 @@ def entity_stage(settings: Settings, pipeline: Pipeline) -> Stage:
         if meta.status == "embargoed":
             return Output(settings.topics.embargoed, item.uri.encode(),
                           item.model_dump_json(by_alias=True, exclude_none=True).encode(),
-                          f"{meta.article_id}|{meta.version}|embargoed")
+                          record_id(meta.article_id, meta.version, "embargoed"))
         return Output(settings.topics.entities, meta.article_id.encode(), stage.model_dump_json().encode(),
-                      f"{meta.article_id}|{meta.version}|{meta.pipeline_version}")
+                      record_id(meta.article_id, meta.version, meta.pipeline_version))
 
     def process(items: Sequence[NinjsItem]) -> list[list[Output]]:
         return [[output(item, stage)] for item, stage in zip(items, pipeline.entities(items))]

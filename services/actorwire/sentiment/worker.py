@@ -11,15 +11,16 @@ from actorwire.decode import Rejected
 from actorwire.messages import EnrichedArticle, EntityStage
 from actorwire.pipeline import ARTICLES_AT_ONCE, Pipeline, actor_events
 from actorwire.settings import Settings
-from actorwire.streaming import Output, Stage
+from actorwire.streaming import Output, Stage, record_id
 
 
 def article_outputs(settings: Settings, article: EnrichedArticle) -> list[Output]:
     """The enriched record and its actor events, each with a replay-stable record id."""
-    record_id = f"{article.article_id}|{article.version}|{article.pipeline_version}"
-    outputs = [Output(settings.topics.enriched, article.article_id.encode(), article.model_dump_json().encode(), record_id)]
+    parts = (article.article_id, article.version, article.pipeline_version)
+    outputs = [Output(settings.topics.enriched, article.article_id.encode(), article.model_dump_json().encode(),
+                      record_id(*parts))]
     outputs += [Output(settings.topics.actors, event.actor.actor_id.encode(), event.model_dump_json().encode(),
-                       f"{record_id}|{event.actor.actor_id}") for event in actor_events(article)]
+                       record_id(*parts, event.actor.actor_id)) for event in actor_events(article)]
     return outputs
 
 
