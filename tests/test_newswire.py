@@ -96,7 +96,7 @@ def test_a_failed_batch_leaves_no_version_behind_for_its_retry_record_by_record(
 
 
 @pytest.mark.parametrize("given,expected", [("en_US", "en"), ("EN-gb", "en"), (" en ", "en"), ("  ", "en"), (None, "en"),
-                                            ("de", "de")])
+                                            ("de", "de"), ("en\x00", "en"), ("??", "en")])
 def test_given_languages_are_normalised_and_short_english_flashes_stay_english(given, expected):
     flash = NinjsItem(uri="urn:l", language=given, headlines=[NinjsText(value="Kenya Backs Plan")],
                       bodies=[NinjsText(value="Kenya backs Ethiopia in Nairobi.")])  # py3langid alone: Kikuyu

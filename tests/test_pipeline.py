@@ -49,9 +49,10 @@ def test_newswire_statuses(pipeline):
         NinjsItem(uri="u3", headlines=[NinjsText(value="Le gouvernement malien a annoncé mardi une nouvelle loi")],
                   bodies=[NinjsText(value="Le Premier ministre a déclaré que la loi entrerait en vigueur en janvier.")]),
         NinjsItem(uri="u4", language="de", headlines=[NinjsText(value="Berlin")]),
+        NinjsItem(uri="u5", headlines=[NinjsText(value="\u200b\u200b\u200d")], bodies=[NinjsText(value=" -- ")]),
     ]
     assert [a.status for a in pipeline.run(items)] == ["retracted", "no_text", "unsupported_language",
-                                                       "unsupported_language"]
+                                                       "unsupported_language", "no_text"]
 
 
 def test_enrich_command_dead_letters_bad_lines_and_exits_zero(tmp_path):

@@ -265,8 +265,9 @@ class Pipeline:
                     break
                 except ValueError:
                     continue
-        # "EN-gb", "en_US" → "en"; blank → detected
-        language = re.split(r"[-_]", (item.language or "").strip(), maxsplit=1)[0].lower() or None
+        # "EN-gb", "en_US" → "en"; blank, or no BCP 47 primary subtag ("en\x00", "??"), → detected
+        language = re.split(r"[-_]", (item.language or "").strip(), maxsplit=1)[0].lower()
+        language = language if re.fullmatch(r"[a-z]{2,8}", language) else None
         # every version counts for supersession, held ones too: the rebuild after a restart
         # (entities.worker.remember_version) cannot tell which were held
         if superseded_by := self.versions.observe(item.uri, item.version):
@@ -276,8 +277,8 @@ class Pipeline:
             status = "embargoed"
         elif item.pub_status != "usable":
             status = "retracted"
-        elif not (headline.strip() or body.strip()):
-            status = "no_text"
+        elif not any(c.isalnum() for c in headline) and not any(c.isalnum() for c in body):
+            status = "no_text"  # nothing to read: blank, or only zero-width characters and punctuation
         else:
             if language is None:
                 language = detect_language(f"{headline}\n{body[:2000]}", next(iter(self.settings.languages), None))
