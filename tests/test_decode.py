@@ -21,6 +21,7 @@ def test_byte_order_mark_is_allowed():
 
 @pytest.mark.parametrize("raw,reason,error_class", [
     (b'{"uri": "x", ', "invalid JSON", "JSONDecodeError"),
+    (b"", "empty message (no value: a tombstone", "ValueError"),
     (b"[1, 2]", "expected a JSON object", "TypeError"),
     (b'"just a string"', "expected a JSON object", "TypeError"),
     (b'{"uri": "x", "version": NaN}', "invalid JSON", "ValueError"),

@@ -93,7 +93,7 @@ def _depth(value: Any) -> int:
 def decode_ninjs(raw: bytes, max_bytes: int) -> NinjsItem:
     """Parse and validate one ``news.raw`` message.
 
-    Raises :class:`Rejected` for: size over ``max_bytes``, invalid UTF-8, invalid JSON (NaN and
+    Raises :class:`Rejected` for: size over ``max_bytes``, no bytes at all, invalid UTF-8, invalid JSON (NaN and
     Infinity included, a key given twice), nesting deeper than :data:`MAX_DEPTH`, JSON that is not
     an object, a lone surrogate escape (``"\\ud800"``) anywhere but in headline and body text
     (``uri``, ``version``, ``language``...: no UTF-8 output could carry it), and ninjs validation
@@ -102,6 +102,8 @@ def decode_ninjs(raw: bytes, max_bytes: int) -> NinjsItem:
     """
     if len(raw) > max_bytes:
         raise Rejected(f"message of {len(raw)} bytes exceeds the limit of {max_bytes} bytes", "MessageTooLarge")
+    if not raw:
+        raise Rejected("empty message (no value: a tombstone, or nothing was sent)", "ValueError")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
