@@ -281,6 +281,12 @@ def test_a_lone_word_ner_calls_a_person_less_often_than_something_else_is_no_per
     ("Icelandic Prime Minister Jon Gunnarsson spoke.", [("Icelandic", "MISC"), ("Jon Gunnarsson", "PER")], "ISL"),
     ("Prime Minister of Mali Abdoulaye Maiga spoke.", [("Mali Abdoulaye Maiga", "PER")], "MLI"),
     ("Russia attacked President Volodymyr Zelensky.", [("Russia", "LOC"), ("Volodymyr Zelensky", "PER")], None),
+    ("Brazil's sports minister Ana Moser spoke.", [("Brazil", "LOC"), ("Ana Moser", "PER")], "BRA"),
+    ("Kremlin spokesman Dmitry Peskov spoke.", [("Kremlin", "ORG"), ("Dmitry Peskov", "PER")], "RUS"),
+    ("Russian Foreign Ministry spokeswoman Maria Zakharova spoke.",
+     [("Russian Foreign Ministry", "ORG"), ("Maria Zakharova", "PER")], "RUS"),
+    ("Apple chief executive Tim Cook spoke.", [("Apple", "ORG"), ("Tim Cook", "PER")], None),
+    ("Brazil sports Ana Moser.", [("Brazil", "LOC"), ("Ana Moser", "PER")], None),  # a portfolio is no title
 ])
 def test_a_person_s_country_is_the_one_named_before_their_title(body, spans, country):
     mentions, actors = resolve(body, spans)

@@ -25,8 +25,9 @@ Rules, applied in order (issue #4):
 6. Headline and subheading fragments become actors only when they resolve to a country or to an
    actor named in running text.
 7. A person's ``country`` is the country named right before their title ("Kenyan President David
-   Mwangi", "Russia's President Vladimir Putin") or at the head of their tagged name ("Prime
-   Minister of Mali Abdoulaye Maiga"), the first one the article gives.
+   Mwangi", "Russia's President Vladimir Putin", "Brazil's sports minister Ana Moser"), the country
+   of an organisation named there ("Kremlin spokesman Dmitry Peskov") or the one at the head of
+   their tagged name ("Prime Minister of Mali Abdoulaye Maiga"), the first one the article gives.
 
 ``actor_id`` is ``<kind>:<slug of canonical name>`` (countries: ``country:<ISO 3166 alpha-3>``), so
 the same actor has the same id in every article.
@@ -59,17 +60,24 @@ TITLE_WORDS = {w for role in ROLE_NOUNS for w in role.replace("-", " ").split()}
     "opposition", "deputy", "vice", "former", "acting", "executive", "head", "director", "official", "officer",
     "senator", "founder", "boss", "coach", "manager", "envoy", "general", "party", "state", "chief", "ceo", "chair",
     "counterpart", "analyst", "economist", "professor"}
+# a minister's or secretary's portfolio, before the title word ("Brazil's sports minister Ana Moser",
+# "Britain's home secretary"): part of the title, never its last word
+PORTFOLIOS = {"sport", "sports", "health", "trade", "justice", "education", "culture", "energy", "economy",
+              "agriculture", "transport", "environment", "labour", "labor", "information", "security", "industry",
+              "home", "tourism", "housing", "climate", "development"}
 _GAP = re.compile(r"^(?:['’]s)?[\w\s-]*$")
 
 
 def title_between(gap: str, headline: bool = False) -> bool:
     """Whether ``gap``, the text between an affiliation and the person named after it, is only the
     person's title: at most four words, the last a title word (:data:`TITLE_WORDS`), the others
-    title words or, outside the (title-case) headline, capitalised ("Kenyan|President|David
-    Mwangi", "Norwegian| Fisheries Minister |Ingrid Solberg", "Russia|'s President |Vladimir Putin")."""
+    title words, portfolios (:data:`PORTFOLIOS`) or, outside the (title-case) headline, capitalised
+    ("Kenyan|President|David Mwangi", "Norwegian| Fisheries Minister |Ingrid Solberg",
+    "Russia|'s President |Vladimir Putin", "Brazil|'s sports minister |Ana Moser")."""
     words = re.sub(r"^['’]s", " ", gap).split()
     return (bool(_GAP.match(gap)) and 1 <= len(words) <= 4 and words[-1].lower() in TITLE_WORDS
-            and all(w.lower() in TITLE_WORDS or (not headline and w[0].isupper()) for w in words))
+            and all(w.lower() in TITLE_WORDS or w.lower() in PORTFOLIOS or (not headline and w[0].isupper())
+                    for w in words))
 
 
 # "former", "ex-", "late", "then" up to two words before a role noun ("former US president")
@@ -453,8 +461,9 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
                 assigned.pop(i, None)
             del drafts[actor_id]
     # 6. a person's country: one named right before their title ("Kenyan President David Mwangi",
-    #    "Russia's President Vladimir Putin") or at the head of their tagged name ("Prime Minister of
-    #    Mali Abdoulaye Maiga" tagged from "Mali")
+    #    "Russia's President Vladimir Putin"), or the country of an organisation named there
+    #    ("Kremlin spokesman Dmitry Peskov", "Russian Foreign Ministry spokeswoman Maria Zakharova"),
+    #    or at the head of their tagged name ("Prime Minister of Mali Abdoulaye Maiga" tagged from "Mali")
     for i, actor_id in sorted(assigned.items()):
         draft, m = drafts[actor_id], ordered[i]
         if draft.kind != "person" or draft.country:
@@ -463,7 +472,8 @@ def resolve_actors(headline: str, body: str, mentions: list[Mention]) -> tuple[l
         head = _country_key(words[0]) if len(words) >= 3 else None
         country = head.alpha3 if head else None
         before = drafts.get(assigned.get(i - 1, ""))
-        if (country is None and before is not None and before.kind == "country" and ordered[i - 1].field == m.field
+        if (country is None and before is not None and before.kind in ("country", "organization")
+                and ordered[i - 1].field == m.field
                 and title_between(texts[m.field][ordered[i - 1].end : m.start], m.field == "headline")):
             country = before.country
         draft.country = country
