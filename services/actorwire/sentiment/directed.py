@@ -12,9 +12,10 @@ ClearView Economics") is part of that person's description and no party (:func:`
 and the two are one side for the whole article: no pair of them is read ("Putin said Russia
 would…"; the pipeline also drops any stance between a person and their ``country``, see
 :mod:`actorwire.entities.actors`). Positive becomes SemEval-2016 ``favor``, negative ``against``,
-with the direction the class gives, except that whom a statement was told to ("Ms Jowell told Sky
-News", "in an interview with the Financial Times") holds no stance in that sentence
-(:func:`addressed`); ``none``, or a directed class below
+with the direction the class gives, except that whom a statement was told to, or where ("Ms
+Jowell told Sky News", "in an interview with the Financial Times"), holds no stance in that
+sentence (:func:`addressed`), and a country that only says what the next noun is about ("the
+Iraq war") is no party (:func:`topic`); ``none``, or a directed class below
 :data:`MIN_CONFIDENCE`, gives no edge (:func:`decide`). Reported actions ("X severed relations with Y")
 and attributed statements ("X accused Y of …") are both in DSA's news sentences, but a few plain
 actions are too rare there for the model to read (the EU "imposed new sanctions on" Belarus: none,
@@ -102,11 +103,12 @@ def description(text: str, first: Mention, second: Mention) -> Mention | None:
 
 def addressed(text: str, mention: Mention) -> bool:
     """Whether ``mention`` is whom a statement was told to or where, right after "told",
-    "addressed", "said to", "speaking on", "in a speech at", "in an interview with" (and "the", "a"):
-    "Ms Jowell told [Sky News]", "Mr Sands told [Newsnight] the government had…", "Mali in its 2024
-    speech at [the UN General Assembly] condemned…". An addressee holds no stance in its sentence: DSA reads
-    the statement's stance as the outlet's ("Greater Manchester Radio → Tony Blair: against" from
-    "Mr Howard told Greater Manchester Radio: \"…pity that Mr Blair…\""); it may still be the target."""
+    "addressed", "said to", "speaking on", "in a speech at", "in an interview with" (and "the",
+    "a"): "Ms Jowell told [Sky News]", "Mr Sands told [Newsnight] the government had…", "Mali in
+    its 2024 speech at [the UN General Assembly] condemned…". An addressee holds no stance in its
+    sentence: DSA reads the statement's stance as the outlet's ("Greater Manchester Radio → Tony
+    Blair: against" from "Mr Howard told Greater Manchester Radio: \"…pity that Mr Blair…\""); it
+    may still be the target."""
     return bool(_TOLD.search(text, max(0, mention.start - _TOLD_REACH), mention.start))
 
 
