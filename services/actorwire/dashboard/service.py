@@ -95,7 +95,7 @@ def decode_actor_event(raw: bytes) -> ActorEvent:
             raise Rejected(f"published_at is not a date: {exc}", "ValueError") from None
         try:
             for window, size in WINDOWS.items():
-                window_start(moment, window) + size
+                window_start(moment, window) + size  # the window's end must be a date too
         except OverflowError:
             raise Rejected(f"published_at {event.published_at} has no window: it ends after year 9999",
                            "OverflowError") from None
