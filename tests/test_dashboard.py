@@ -252,8 +252,12 @@ def test_the_stage_publishes_each_changed_window_once_per_batch_and_dead_letters
             s.record(aggregate_key("country:KEN", "1d", "2026-11-26T00:00:00Z")).model_dump_json().encode()}
     assert s.record(aggregate_key("country:KEN", "1d", "2026-11-26T00:00:00Z")).article_count == 3
     assert notices == [{"type": "aggregates", "actors": ["country:KEN"]}]
-    again = run_batch(stage, records[:2], settings.topics.deadletter)  # a replay publishes nothing
-    assert again == []
+    # a replay publishes the windows as they are: the same records under the same ids
+    again = run_batch(stage, records[:2], settings.topics.deadletter)
+    assert {o.key.decode(): (o.value, o.record_id) for o in again} == {
+        key: (record_output(settings, s, key).value, record_output(settings, s, key).record_id)
+        for key in (aggregate_key("country:KEN", "1d", "2026-11-26T00:00:00Z"),)}
+    assert notices == [{"type": "aggregates", "actors": ["country:KEN"]}]  # nothing changed: no notice
     day = aggregate_key("country:KEN", "1d", "2026-11-26T00:00:00Z")
     assert record_output(settings, s, day).record_id == record_output(settings, s, day).record_id
 
@@ -277,6 +281,29 @@ def test_an_event_whose_window_ends_after_year_9999_is_dead_lettered_and_the_bat
     assert sorted(o.key.decode() for o in outputs if o.topic == settings.topics.actor_aggregates) == [
         aggregate_key("person:a", "1d", "2026-12-01T00:00:00Z"), aggregate_key("person:a", "1h", "2026-12-01T10:00:00Z"),
         aggregate_key("person:b", "1d", "2026-12-01T00:00:00Z"), aggregate_key("person:b", "1h", "2026-12-01T11:00:00Z")]
+
+
+def test_a_batch_that_fails_after_changing_the_state_loses_none_of_its_windows():
+    settings = Settings()
+
+    class Failing(AggregateStore):
+        def apply(self, event, arrival):
+            if event.article_id == "urn:boom":
+                raise RuntimeError("a bug in the store")
+            return super().apply(event, arrival)
+
+    s = Failing({"1h": 48, "1d": 30})
+    metrics = DashboardMetrics(Telemetry.for_worker("dashboard", WorkerSettings()).metrics.registry, s)
+    stage = aggregate_stage(settings, s, metrics, lambda notice: None, clock=lambda: ARRIVAL)
+    raws = [event("urn:a", actor="person:a"), event("urn:b", actor="person:b"), event("urn:boom", actor="person:c")]
+    records = [(SourceCoordinates(topic=settings.topics.actors, partition=0, offset=i), None,
+                raw.model_dump_json().encode()) for i, raw in enumerate(raws)]
+    outputs = run_batch(stage, records, settings.topics.deadletter)  # fails at urn:boom, then one by one
+    assert [json.loads(o.value)["error_class"] for o in outputs if o.topic == settings.topics.deadletter] == \
+        ["RuntimeError"]
+    assert sorted(o.key.decode() for o in outputs if o.topic == settings.topics.actor_aggregates) == sorted(
+        aggregate_key(actor, window, start) for actor in ("person:a", "person:b")
+        for window, start in (("1h", "2026-11-26T11:00:00Z"), ("1d", "2026-11-26T00:00:00Z")))
 
 
 # -- the article view --------------------------------------------------------------------------

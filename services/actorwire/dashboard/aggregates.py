@@ -257,6 +257,12 @@ class AggregateStore:
         return result
 
     # -- reading -------------------------------------------------------------------------------
+    def windows_of(self, actor_id: str, article_id: str) -> set[str]:
+        """Keys of the windows that hold ``article_id``'s contribution to ``actor_id`` (none when it
+        came too late for every retained window)."""
+        with self._lock:
+            return {key for window in WINDOWS if (key := self._placed.get((actor_id, window, article_id)))}
+
     def record(self, key: str) -> ActorAggregate | None:
         """The record to publish for ``key``, or None when the window no longer exists (tombstone)."""
         with self._lock:

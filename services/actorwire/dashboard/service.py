@@ -115,10 +115,13 @@ def record_output(settings: Settings, store: AggregateStore, key: str) -> Output
 
 def aggregate_stage(settings: Settings, store: AggregateStore, metrics: DashboardMetrics,
                     notify: Callable[[dict], None], clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Stage:
-    """The :class:`Stage` that applies ``news.actors`` events to ``store``. Each changed window is
-    published once per batch, with the outputs of the last event that changed it; ``notify``
-    receives ``{"type": "aggregates", "actors": [ids]}`` after a batch changed anything. ``clock``
-    gives the arrival time of undated articles."""
+    """The :class:`Stage` that applies ``news.actors`` events to ``store``. Each window an event
+    changed or sits in is published once per batch, with the outputs of the last such event; an
+    event that changes nothing (a replay, an older version) publishes its windows as they are, the
+    same records under the same ids. So a batch that fails after some of its events changed the
+    state loses nothing: retried one by one, those events find nothing to change and publish their
+    windows still. ``notify`` receives ``{"type": "aggregates", "actors": [ids]}`` after a batch
+    changed anything. ``clock`` gives the arrival time of undated articles."""
 
     def process(events: Sequence[ActorEvent]) -> list[list[Output]]:
         arrival = clock()
@@ -128,9 +131,11 @@ def aggregate_stage(settings: Settings, store: AggregateStore, metrics: Dashboar
             applied = store.apply(event, arrival)
             for window in applied.late:
                 metrics.late.labels(window).inc()
-            for key in applied.changed | applied.deleted:
-                last[key] = i
+            changed = applied.changed | applied.deleted
+            if changed:
                 actors.add(event.actor.actor_id)
+            for key in changed or store.windows_of(event.actor.actor_id, event.article_id):
+                last[key] = i
         outputs: list[list[Output]] = [[] for _ in events]
         for key, i in sorted(last.items()):
             outputs[i].append(record_output(settings, store, key))
