@@ -170,3 +170,10 @@ def test_enrich_command_marks_held_and_superseded_lines(tmp_path):
         ("urn:a", "2", "enriched", None), ("urn:a", "1", "superseded", "2"), ("urn:b", "1", "embargoed", None)]
     assert articles[0].actors and not articles[1].actors and not articles[2].actors
     assert articles[2].embargoed == lines[2]["embargoed"]
+
+
+def test_an_unreadable_date_leaves_the_article_undated_and_says_so(caplog):
+    item = NinjsItem(uri="urn:d", versionCreated="03/04/2030", headlines=[NinjsText(value="Kenya backs Uganda")])
+    with caplog.at_level("WARNING", logger="actorwire.pipeline"):
+        assert Pipeline(Settings()).prepare(item).meta.published_at is None
+    assert "urn:d: date not read, ambiguous date" in caplog.text

@@ -20,6 +20,7 @@ off the event loop.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -31,6 +32,8 @@ from actorwire.messages import (ActorEvent, ArticleMeta, ArticleText, EnrichedAr
                                 ModelInfo, NinjsItem, Span, version_order)
 from actorwire.settings import PIPELINE_VERSION, Settings, get_settings
 from actorwire.text import parse_date, rfc3339, to_plain
+
+log = logging.getLogger("actorwire.pipeline")
 
 NER_MODELS: dict[str, Callable[[Settings], object]] = {}
 SENTIMENT_MODELS: dict[str, Callable[[Settings], object]] = {}
@@ -263,8 +266,8 @@ class Pipeline:
                 try:
                     published = rfc3339(parse_date(value))
                     break
-                except ValueError:
-                    continue
+                except ValueError as exc:  # the article stays undated; say so (it was silent)
+                    log.warning("%s: date not read, %s", item.uri[:200], exc)
         # "EN-gb", "en_US" → "en"; blank, or no BCP 47 primary subtag ("en\x00", "??"), → detected
         language = re.split(r"[-_]", (item.language or "").strip(), maxsplit=1)[0].lower()
         language = language if re.fullmatch(r"[a-z]{2,8}", language) else None
