@@ -60,16 +60,21 @@ def test_enrich_command_dead_letters_bad_lines_and_exits_zero(tmp_path):
             "bodies": [{"value": "Mali severed diplomatic relations with Ukraine on Sunday, the government said."}]}
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps(good) + "\n{broken\n" + json.dumps({"uri": "x", "bogus": 1}) + "\n")
+    page = tmp_path / "page.html"  # no feed entries: no article, dead-lettered with why
+    page.write_text("<html><body><p>Kenya backed Ethiopia.</p></body></html>")
     out, dead = tmp_path / "out.jsonl", tmp_path / "dead.jsonl"
-    result = subprocess.run([sys.executable, "-m", "actorwire", "enrich", str(src), "-o", str(out), "--dead-letter", str(dead)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-m", "actorwire", "enrich", str(src), str(page), "-o", str(out),
+                             "--dead-letter", str(dead)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     articles = [EnrichedArticle.model_validate_json(line) for line in out.read_text().splitlines()]
     letters = [DeadLetter.model_validate_json(line) for line in dead.read_text().splitlines()]
     assert [a.article_id for a in articles] == ["urn:ok"]
     assert {a.actor_id for a in articles[0].actors} >= {"country:MLI", "country:UKR"}
-    assert [(d.source.offset, d.error_class) for d in letters] == [(1, "JSONDecodeError"), (2, "ValidationError")]
+    assert [(d.source.offset, d.error_class) for d in letters] == [(1, "JSONDecodeError"), (2, "ValidationError"),
+                                                                  (0, "Unreadable")]
     assert "bogus" in letters[1].reason
+    assert (letters[2].source.topic, letters[2].reason) == (f"file:{page}", "no entries: not an RSS or Atom feed, "
+                                                                            "or an empty one")
 
 
 def test_sentences_are_found_around_runs_of_symbols_and_urls(pipeline):

@@ -123,24 +123,22 @@ def test_the_suffix_decides_the_format_not_a_leading_angle_bracket(tmp_path):
     assert decode_ninjs(records[2].value, 10_000).headlines[0].value == "<<EMBARGOED UNTIL 1200 GMT>> Kenya Backs Plan"
 
 
-def test_a_broken_feed_without_entries_is_one_record_to_dead_letter(tmp_path):
+def test_a_broken_feed_without_entries_is_one_unreadable_record(tmp_path):
     path = tmp_path / "broken.rss"
     path.write_bytes(b"<rss><channel><item><title>Broken")
     records = list(read_inputs([str(path)]))
     assert [(r.key, r.value, r.source.offset) for r in records] == [(None, path.read_bytes(), 0)]
-    with pytest.raises(Rejected):
-        decode_ninjs(records[0].value, 10_000)
+    assert records[0].unreadable.startswith("malformed feed without entries: ")
 
 
-def test_a_feed_the_parser_fails_on_is_one_record_to_dead_letter_and_the_other_inputs_go_on(tmp_path):
+def test_a_feed_the_parser_fails_on_is_one_unreadable_record_and_the_other_inputs_go_on(tmp_path):
     bad = tmp_path / "a.rss"  # feedparser raises ValueError on a character reference of 4,301 digits
     bad.write_bytes(b'<rss version="2.0"><channel><item><title>T</title><description>&amp;#'
                     + b"9" * 4301 + b";</description></item></channel></rss>")
     (tmp_path / "b.txt").write_text("Headline\nBody.")
     records = list(read_inputs([str(bad), str(tmp_path / "b.txt")]))
     assert records[0].value == bad.read_bytes()
-    with pytest.raises(Rejected):
-        decode_ninjs(records[0].value, 10_000)
+    assert records[0].unreadable.startswith("the feed parser failed: ")
     assert decode_ninjs(records[1].value, 10_000).headlines[0].value == "Headline"
 
 
@@ -159,3 +157,43 @@ def test_plain_text_article_with_a_byte_order_mark_keeps_its_date(tmp_path):
     path.write_bytes(b"\xef\xbb\xbfdate 2026-11-30 Kenya Backs Plan\r\n\r\nBody.\r\n")
     item = decode_ninjs(next(read_inputs([str(path)])).value, 10_000)
     assert (item.headlines[0].value, item.version_created) == ("Kenya Backs Plan", "2026-11-30")
+
+
+def test_an_input_that_gives_no_article_is_one_unreadable_record_and_the_others_go_on(tmp_path, monkeypatch):
+    import os
+    from pathlib import Path
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"uri": "urn:a", "headline": "Kenya"}\n')
+    os.mkfifo(folder / "b.fifo")  # never opened: reading it would block
+    (folder / "c.txt").symlink_to(folder / "gone.txt")
+    (folder / "d.txt").write_bytes("Pap\xe9 speaks\nbody".encode("latin-1"))
+    (folder / "e.txt").write_bytes("Papé speaks\nbody".encode("utf-16"))  # with a byte-order mark: read
+    (folder / "f.xml").write_bytes(b'<?xml version="1.0"?><config><a>1</a></config>')
+    (folder / "g.html").write_bytes(b"<html><body><p>Kenya backed Ethiopia.</p></body></html>")
+    (folder / "h.rss").write_bytes(b'<rss version="2.0"><channel><title>x</title></channel></rss>')
+    (folder / "i.jsonl").write_text('{"uri": "urn:i", "headline": "Uganda"}\n')
+    (folder / "locked.jsonl").write_text('{"uri": "urn:l", "headline": "Mali"}\n')
+    read_bytes = Path.read_bytes
+
+    def refuse(path):  # tests run as root, whom file modes do not stop
+        if path.name == "locked.jsonl":
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    records = list(read_inputs([str(folder)]))
+    assert [(r.source.topic.rsplit("/", 1)[1], r.unreadable) for r in records] == [
+        ("a.jsonl", None),
+        ("b.fifo", "not a regular file (a FIFO, socket, device or dangling link)"),
+        ("c.txt", "not a regular file (a FIFO, socket, device or dangling link)"),
+        ("d.txt", "not UTF-8 text (byte 3)"),
+        ("e.txt", None),
+        ("f.xml", "no entries: not an RSS or Atom feed, or an empty one"),
+        ("g.html", "no entries: not an RSS or Atom feed, or an empty one"),
+        ("h.rss", "no entries: not an RSS or Atom feed, or an empty one"),
+        ("i.jsonl", None),
+        ("locked.jsonl", "cannot be read: Permission denied")]
+    assert decode_ninjs(records[4].value, 10_000).headlines[0].value == "Papé speaks"
+    assert records[3].value == "Pap\xe9 speaks\nbody".encode("latin-1")  # what was read, for the dead letter

@@ -45,11 +45,17 @@ def topics_create(partitions: int | None) -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--topic", default=None, help="target topic (default: news.raw)")
 def ingest(inputs: tuple[str, ...], topic: str | None) -> None:
-    """Publish articles from files, directories, feeds or '-' (stdin) to news.raw, keyed by uri."""
+    """Publish articles from files, directories, feeds or '-' (stdin) to news.raw, keyed by uri; an
+    input that gives no article (unreadable, no feed entries, not UTF-8 text) or is too large to
+    send is named on stderr and the command exits 1 after publishing the rest."""
     from actorwire.ingest.service import publish
 
-    count = asyncio.run(publish(get_settings(), inputs, topic))
+    count, left_out = asyncio.run(publish(get_settings(), inputs, topic))
     click.echo(f"published {count} records")
+    for problem in left_out:
+        click.echo(f"not published: {problem}", err=True)
+    if left_out:
+        raise click.ClickException(f"{len(left_out)} input(s) not published (listed above); the rest was")
 
 
 @main.command()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from itertools import islice
+from itertools import groupby, islice
 from pathlib import Path
 
 from actorwire.decode import decode_ninjs
@@ -14,7 +14,7 @@ from actorwire.ingest.readers import read_inputs
 from actorwire.messages import Actor
 from actorwire.pipeline import Pipeline
 from actorwire.settings import Settings
-from actorwire.streaming import Output, Stage, run_batch
+from actorwire.streaming import Output, Stage, dead_letter, run_batch
 
 ENRICHED, DEAD_LETTER = "enriched", "deadletter"  # destinations of run_batch's outputs, offline
 
@@ -25,8 +25,10 @@ def enrich_files(settings: Settings, inputs, output: Path, dead_letter_path: Pat
 
     Records go through :func:`~actorwire.streaming.run_batch`, as in the workers: unusable input
     and records the models fail on alone become :class:`~actorwire.messages.DeadLetter` lines in
-    ``dead_letter_path`` (counted, and dropped when no path is given). Returns counts
-    ``{"enriched", "dead_lettered"}``. Shows a progress bar on a terminal.
+    ``dead_letter_path`` (counted, and dropped when no path is given), and so does an input that
+    gave no article (``RawRecord.unreadable``: an unreadable file, a feed without entries…, error
+    class ``Unreadable``). Returns counts ``{"enriched", "dead_lettered"}``. Shows a progress bar
+    on a terminal.
     """
     from tqdm import tqdm
 
@@ -43,7 +45,13 @@ def enrich_files(settings: Settings, inputs, output: Path, dead_letter_path: Pat
     progress = tqdm(unit="article", disable=not sys.stderr.isatty())
     try:
         while batch := list(islice(records, size)):
-            for result in run_batch(stage, [(r.source, r.key, r.value) for r in batch], DEAD_LETTER):
+            results: list[Output] = []
+            for unreadable, run in groupby(batch, key=lambda r: r.unreadable is not None):  # in input order
+                results += ([Output(DEAD_LETTER, r.key, dead_letter(r.unreadable, "Unreadable", stage.name, r.source,
+                                                                     r.key, r.value).model_dump_json().encode(), "")
+                             for r in run] if unreadable
+                            else run_batch(stage, [(r.source, r.key, r.value) for r in run], DEAD_LETTER))
+            for result in results:
                 if result.topic == ENRICHED:
                     out.write(result.value.decode() + "\n")
                     stats["enriched"] += 1

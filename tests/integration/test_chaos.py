@@ -80,7 +80,7 @@ def test_no_loss_and_no_distinct_duplicates_under_kills_broker_restart_and_rebal
 
     async def scenario():
         nonlocal records
-        assert await publish(settings, [str(tmp_path / "articles.jsonl")]) == ARTICLES
+        assert await publish(settings, [str(tmp_path / "articles.jsonl")]) == (ARTICLES, [])
         consumer = AIOKafkaConsumer(settings.topics.enriched, group_id=None, auto_offset_reset="earliest",
                                     **settings.kafka.client_options())
         await consumer.start()

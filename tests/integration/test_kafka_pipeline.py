@@ -53,7 +53,7 @@ def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(
     workers = [start_worker("entities", isolated.env, tmp_path), start_worker("sentiment", isolated.env, tmp_path)]
     try:
         async def produce():
-            assert await publish(settings, [str(f) for f in files]) == 50
+            assert await publish(settings, [str(f) for f in files]) == (50, [])
             producer = AIOKafkaProducer(**settings.kafka.client_options())
             await producer.start()
             await producer.send_and_wait(settings.topics.raw, b'{"uri": "broken", "headlines": [', key=b"broken")
@@ -94,3 +94,24 @@ def test_fifty_articles_flow_through_kafka_and_a_malformed_one_is_dead_lettered(
         codes = [w.wait(timeout=60) for w in workers]
         logs = [(tmp_path / f"{name}.log").read_text()[-2000:] for name in ("entities", "sentiment")]
     assert codes == [0, 0], logs
+
+
+def test_ingest_publishes_the_rest_and_names_what_it_could_not(isolated, tmp_path):
+    # one 5 MB line (over the producer's request size) or one unreadable input ended the run half
+    # published (hostile-input trial)
+    import os
+
+    from .test_deadletter_replay import read_all
+
+    settings = isolated.settings
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text('{"uri": "urn:before", "headline": "Kenya"}\n'
+                     + '{"uri": "urn:huge", "body": "' + "Kenya. " * 750_000 + '"}\n'
+                     + '{"uri": "urn:after", "headline": "Uganda"}\n')
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    count, left_out = asyncio.run(publish(settings, [str(lines), str(tmp_path / "pipe.jsonl")]))
+    assert count == 2
+    assert [problem.split(": ", 1)[0] for problem in left_out] == [f"file:{lines}#1", f"file:{tmp_path}/pipe.jsonl#0"]
+    assert "over the" in left_out[0] and "not a regular file" in left_out[1]
+    published = asyncio.run(read_all(settings, settings.topics.raw, expected=2, timeout_s=10))
+    assert sorted(r.key for r in published) == [b"urn:after", b"urn:before"]

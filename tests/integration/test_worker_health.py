@@ -77,7 +77,7 @@ def test_worker_serves_probes_and_metrics_that_move_with_traffic(isolated):
         assert get(f"{base}/healthz") == (200, "ok\n")
 
         async def produce() -> None:
-            assert await publish(settings, [str(EXAMPLES)]) == 5
+            assert await publish(settings, [str(EXAMPLES)]) == (5, [])
             producer = AIOKafkaProducer(**settings.kafka.client_options())
             await producer.start()
             await producer.send_and_wait(settings.topics.raw, b'{"uri": "broken", "headlines": [', key=b"broken")

@@ -13,8 +13,15 @@ Accepted inputs (a path, a directory of them, or ``-`` for standard input):
 * any other suffix: a feed when the file starts with ``<``, JSON lines otherwise.
 
 The suffix decides, never the content: a ``.jsonl`` whose first line is ``<p>`` is still JSON lines
-(that line is dead-lettered). A malformed feed (feedparser's ``bozo``) without any entry text becomes
-one record of the file's bytes, so it is dead-lettered rather than silently dropped.
+(that line is dead-lettered).
+
+An input that gives no article at all becomes one record with ``unreadable`` set to why, so that
+it is reported, never skipped in silence: a file or folder that cannot be read, something that is
+not a regular file (a FIFO, a socket, a dangling link; never opened, so it cannot block), a feed
+with no entries (XML that is not a feed, an HTML page, a malformed feed, one the parser fails on;
+the record holds the file's bytes), a ``.txt`` that is not UTF-8 (UTF-16 with a byte-order mark is
+read). ``actorwire enrich`` dead-letters it, ``actorwire ingest`` names it and
+exits non-zero after publishing the rest (hostile-input trial: one unreadable file ended the run).
 
 Every record keeps its original bytes and where it came from, so a rejected line can be
 dead-lettered exactly as it was read.
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -44,6 +52,11 @@ class RawRecord:
     key: bytes | None
     value: bytes
     source: SourceCoordinates
+    unreadable: str | None = None  # why the input gave no article (``value`` is then what was read, maybe nothing)
+
+
+def _unreadable(path: Path | str, reason: str, data: bytes = b"") -> RawRecord:
+    return RawRecord(None, data, SourceCoordinates(topic=f"file:{path}", partition=0, offset=0), reason)
 
 
 def _dumps(obj) -> bytes:
@@ -123,18 +136,24 @@ def _line_record(line: bytes, origin: str, offset: int) -> RawRecord:
 
 
 def _feed_records(data: bytes, origin: str) -> Iterator[RawRecord]:
-    """Entries of an RSS/Atom feed; a malformed feed without any entry text, or one feedparser
-    fails on (a character reference of thousands of digits raises ``ValueError`` in it), is one
-    record of its bytes, which decoding then dead-letters: the other inputs go on."""
+    """Entries of an RSS/Atom feed; a feed without entries, a malformed one without any entry
+    text, or one feedparser fails on (a character reference of thousands of digits raises
+    ``ValueError`` in it), is one unreadable record of its bytes: the other inputs go on."""
     import feedparser
 
     try:
         feed = feedparser.parse(data)
-    except Exception:  # noqa: BLE001 - any failure of the parser on one file must not end the run
-        feed = None
-    if feed is None or feed.bozo and not any(e.get("title") or e.get("summary") or e.get("content")
-                                             for e in feed.entries):
-        yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0))
+    except Exception as exc:  # noqa: BLE001 - any failure of the parser on one file must not end the run
+        yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0),
+                        f"the feed parser failed: {exc}"[:500])
+        return
+    if feed.bozo and not any(e.get("title") or e.get("summary") or e.get("content") for e in feed.entries):
+        yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0),
+                        f"malformed feed without entries: {feed.get('bozo_exception')}"[:500])
+        return
+    if not feed.entries:
+        yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0),
+                        "no entries: not an RSS or Atom feed, or an empty one")
         return
     for n, entry in enumerate(feed.entries):
         content = entry.get("content") or []
@@ -148,8 +167,13 @@ def _feed_records(data: bytes, origin: str) -> Iterator[RawRecord]:
         yield RawRecord(_key(uri), value, SourceCoordinates(topic=origin, partition=0, offset=n))
 
 
-def _text_record(path: Path) -> RawRecord:
-    text = _CHAR_REF.sub(lambda ref: html.unescape(ref.group()), path.read_text(encoding="utf-8-sig", errors="replace"))
+def _text_record(path: Path, data: bytes) -> RawRecord:
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return _unreadable(path, f"not {encoding.removesuffix('-sig').upper()} text (byte {exc.start})", data)
+    text = _CHAR_REF.sub(lambda ref: html.unescape(ref.group()), text)
     lines = text.lstrip().split("\n", 1)
     headline, body = lines[0].strip(), (lines[1] if len(lines) > 1 else "").strip()
     published = None
@@ -170,12 +194,18 @@ def read_path(path: str) -> Iterator[RawRecord]:
         return
     p = Path(path)
     if p.is_dir():
-        for child in sorted(c for c in p.rglob("*") if c.is_file() and not c.name.startswith(".")):
-            yield from read_path(str(child))
+        yield from _folder_records(p)
         return
-    if not p.exists():
+    if not p.exists() and not p.is_symlink():
         raise FileNotFoundError(f"no such input: {path}")
-    data = p.read_bytes()
+    if not p.is_file():
+        yield _unreadable(p, "not a regular file (a FIFO, socket, device or dangling link)")
+        return
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        yield _unreadable(p, f"cannot be read: {exc.strerror or exc}")
+        return
     suffix = p.suffix.lower()
     origin = f"file:{p}"
     if suffix in (".xml", ".rss", ".atom") or (suffix not in _NOT_FEEDS and data.lstrip().startswith(b"<")):
@@ -191,11 +221,26 @@ def read_path(path: str) -> Iterator[RawRecord]:
         for n, item in enumerate(items if obj is not None else []):
             yield _line_record(_dumps(item), origin, n)
     elif suffix == ".txt":
-        yield _text_record(p)
+        yield _text_record(p, data)
     else:
         for n, line in enumerate(data.split(b"\n")):
             if line.strip():
                 yield _line_record(line.rstrip(b"\r"), origin, n)
+
+
+def _folder_records(folder: Path) -> Iterator[RawRecord]:
+    """Records of every file under ``folder`` in path order, hidden ones (``.name``) left out; a
+    folder that cannot be listed is one unreadable record. Links to folders are not followed."""
+    found: list[tuple[str, Path | None, str | None]] = []
+
+    def refused(exc: OSError) -> None:
+        found.append((str(exc.filename), None, f"folder cannot be read: {exc.strerror or exc}"))
+
+    for top, dirs, files in os.walk(folder, onerror=refused):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [(os.path.join(top, f), Path(top, f), None) for f in files if not f.startswith(".")]
+    for name, path, problem in sorted(found, key=lambda entry: entry[0]):
+        yield from read_path(str(path)) if path is not None else [_unreadable(name, problem)]
 
 
 def read_inputs(paths: Iterable[str]) -> Iterator[RawRecord]:
