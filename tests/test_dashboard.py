@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -409,6 +410,34 @@ def test_the_api_answers_json_and_refuses_bad_parameters(served):
         assert b"/static/vendor/echarts.min.js" in page.read()
     with urllib.request.urlopen(f"{base}/static/vendor/echarts.min.js", timeout=5) as script:
         assert len(script.read()) > 900_000
+    for refused in (f"{base}/api/actors?limit=0", f"{base}/nope"):  # error answers carry the headers too
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(refused, timeout=5)
+        assert answer.value.headers["X-Content-Type-Options"] == "nosniff"
+        assert "default-src 'self'" in answer.value.headers["Content-Security-Policy"]
+
+
+def test_event_streams_past_the_most_allowed_are_refused_and_a_closed_one_frees_its_place():
+    server = DashboardServer(store(), RecentArticles(5), Telemetry.for_worker("dashboard", WorkerSettings()),
+                             "127.0.0.1", 0, max_streams=2)
+    base = f"http://127.0.0.1:{server.start()}"
+    try:
+        first, second = (urllib.request.urlopen(f"{base}/events", timeout=5) for _ in range(2))
+        for stream in (first, second):
+            assert stream.readline() == b"retry: 2000\n"  # subscribed
+        status, body = get(f"{base}/events")
+        assert status == 503 and "2 event streams are open" in body["error"]
+        second.close()
+        for _ in range(50):  # the server notices the closed stream at its next write
+            server.notify({"type": "article", "article_ids": []})
+            time.sleep(0.1)
+            if not server.hub.full():
+                break
+        with urllib.request.urlopen(f"{base}/events", timeout=5) as third:
+            assert third.readline() == b"retry: 2000\n"
+        first.close()
+    finally:
+        server.stop()
 
 
 def test_events_stream_a_notice_for_every_change(served):

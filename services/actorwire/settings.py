@@ -123,6 +123,8 @@ class DashboardSettings(BaseModel):
     hourly_windows: int = Field(48, ge=1, description="1 h windows kept per actor (the newest ones)")
     daily_windows: int = Field(30, ge=1, description="1 d windows kept per actor (the newest ones)")
     recent_articles: int = Field(50, ge=1, description="enriched articles kept for the recent-articles view")
+    max_event_streams: int = Field(500, ge=1, description="server-sent event streams (/events) open at once; "
+                                                          "more answer 503 (each holds a connection)")
 
     def retention(self) -> dict[str, int]:
         """Windows kept per actor, by window name (``1h``, ``1d``)."""

@@ -261,7 +261,7 @@ def run_dashboard(settings: Settings) -> None:
     telemetry.loading = f"restoring aggregates from {settings.topics.actor_aggregates}"
     metrics = DashboardMetrics(telemetry.metrics.registry, store)
     server = DashboardServer(store, articles, telemetry, settings.dashboard.http_host, settings.dashboard.http_port,
-                             on_clients=metrics.stream_clients.set)
+                             on_clients=metrics.stream_clients.set, max_streams=settings.dashboard.max_event_streams)
     server.start()
     try:
         asyncio.run(_consume(settings, store, articles, telemetry, metrics, server))

@@ -12,7 +12,8 @@ Routes (all GET; JSON unless said otherwise; a bad parameter answers 400 ``{"err
 ``/api/stances``                stance network (nodes, directed edges by label): ``window``, ``start``, ``kind``
 ``/api/articles``               recent enriched articles with highlight segments: ``limit`` (default
                                 20, at most 500), ``actor`` (an actor id), ``kind``
-``/events``                     server-sent events: ``aggregates`` ``{"actors": [ids]}`` and ``article``
+``/events``                     server-sent events (at most ``max_streams`` at once, then 503):
+                                ``aggregates`` ``{"actors": [ids]}`` and ``article``
                                 ``{"article_ids": [ids]}`` whenever the state changes, ``resync`` after
                                 a stream fell behind (the page then reloads what it shows); a comment
                                 every 15 s keeps proxies from closing it
@@ -49,12 +50,19 @@ SECURITY_HEADERS = {
 
 
 class EventHub:
-    """Fan-out of change notices to the connected ``/events`` streams. Lives on the HTTP loop; other
-    threads call :meth:`DashboardServer.notify`."""
+    """Fan-out of change notices to the connected ``/events`` streams, at most ``max_streams`` at
+    once (each holds a connection and a file descriptor for as long as the client stays: thousands of
+    idle clients exhausted the process's descriptors and /healthz stopped answering; hostile-input
+    trial). Lives on the HTTP loop; other threads call :meth:`DashboardServer.notify`."""
 
-    def __init__(self, on_clients: Callable[[int], None] = lambda n: None):
+    def __init__(self, on_clients: Callable[[int], None] = lambda n: None, max_streams: int = 500):
         self._queues: set[asyncio.Queue] = set()
         self._on_clients = on_clients
+        self.max_streams = max_streams
+
+    def full(self) -> bool:
+        """Whether ``max_streams`` streams are open."""
+        return len(self._queues) >= self.max_streams
 
     def subscribe(self) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=64)
@@ -118,7 +126,11 @@ def build_app(store: AggregateStore, articles: RecentArticles, telemetry: Teleme
 
     @web.middleware
     async def secure(request: web.Request, handler):
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPException as error:  # 400, 404, 503 answers carry them too
+            error.headers.update(SECURITY_HEADERS)
+            raise
         if not response.prepared:  # /events sends its headers itself
             response.headers.update(SECURITY_HEADERS)
         return response
@@ -145,6 +157,11 @@ def build_app(store: AggregateStore, articles: RecentArticles, telemetry: Teleme
                                                               _choice(request, "kind", KINDS, None))})
 
     async def events(request: web.Request) -> web.StreamResponse:
+        if hub.full():
+            raise web.HTTPServiceUnavailable(
+                text=json.dumps({"error": f"{hub.max_streams} event streams are open, the most allowed "
+                                          "(ACTORWIRE_DASHBOARD__MAX_EVENT_STREAMS); try again later"}),
+                content_type="application/json", headers={"Retry-After": "30"})
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                                "X-Accel-Buffering": "no", **SECURITY_HEADERS})
         await response.prepare(request)
@@ -194,8 +211,8 @@ class DashboardServer:
     """:func:`build_app` served on ``host:port`` by an event loop in a daemon thread."""
 
     def __init__(self, store: AggregateStore, articles: RecentArticles, telemetry: Telemetry, host: str, port: int,
-                 on_clients: Callable[[int], None] = lambda n: None):
-        self.hub = EventHub(on_clients)
+                 on_clients: Callable[[int], None] = lambda n: None, max_streams: int = 500):
+        self.hub = EventHub(on_clients, max_streams)
         self.app = build_app(store, articles, telemetry, self.hub)
         self.host, self.port = host, port
         self._loop = asyncio.new_event_loop()
