@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from actorwire.settings import Settings
+from actorwire.settings import Settings, is_setting
 
 from .conftest import ROOT
-from .envnames import is_setting
 
 CHART = ROOT / "deploy" / "helm" / "actorwire"
 WORKERS = {"aw-actorwire-entities", "aw-actorwire-sentiment"}
@@ -232,6 +231,12 @@ def test_more_replicas_than_partitions_is_refused(tmp_path, values, setting):
 def test_a_grace_period_shorter_than_the_shutdown_timeout_is_refused(tmp_path):
     error = render_error(tmp_path, {"terminationGracePeriodSeconds": 20})
     assert "terminationGracePeriodSeconds (20) must exceed settings.shutdownTimeoutSeconds (20)" in error
+
+
+def test_scaling_the_entity_workers_to_zero_is_refused_while_they_release_embargoes(tmp_path):
+    to_zero = {"entities": {"autoscaling": {"keda": {"enabled": True, "minReplicas": 0}}}}
+    assert "minReplicas 0 with embargo hold" in render_error(tmp_path, to_zero)
+    assert of_kind(render(tmp_path, {**to_zero, "embargo": "pass"}), "ScaledObject")
 
 
 def test_gpu_limit_only_where_asked(tmp_path):

@@ -14,10 +14,9 @@ import pytest
 import yaml
 
 from actorwire.cli import main
-from actorwire.settings import Settings
+from actorwire.settings import Settings, is_setting
 
 from .conftest import ROOT
-from .envnames import is_setting
 
 CONTAINER = ROOT / "deploy" / "container"
 WORKERS = {"entities", "sentiment"}

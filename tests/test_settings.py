@@ -58,3 +58,24 @@ def test_validation_errors_leave_secrets_out(kafka):
             build()
         assert secret not in str(caught.value) and secret not in repr(caught.value)
         assert "kafka" in str(caught.value) or "sasl_" in str(caught.value)
+
+
+def test_a_bad_setting_ends_a_command_with_its_variable_named_and_a_misspelt_one_is_warned(monkeypatch, caplog,
+                                                                                            tmp_path):
+    from click.testing import CliRunner
+
+    from actorwire.cli import main
+    from actorwire.settings import get_settings
+
+    monkeypatch.setenv("ACTORWIRE_WORKER__BATCH_SIZE", "-1")
+    monkeypatch.setenv("ACTORWIRE_WORKER__BATCHSIZE", "4")
+    get_settings.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="actorwire.settings"):
+            result = CliRunner().invoke(main, ["watch", "--limit", "1", "--timeout", "1"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: invalid settings: ACTORWIRE_WORKER__BATCH_SIZE: "
+                                     "Input should be greater than or equal to 1")
+    assert "ACTORWIRE_WORKER__BATCHSIZE names no setting and is ignored" in caplog.text

@@ -17,7 +17,27 @@ from actorwire.settings import get_settings
 SHARED_DATA = Path("../shared/data")
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group; a setting that cannot take its value ends the command with one line per
+    problem, named as the environment variable that sets it, instead of a traceback (operations
+    trial: 34 lines of traceback before the message)."""
+
+    def invoke(self, ctx: click.Context):
+        from pydantic import ValidationError
+
+        from actorwire.settings import Settings
+
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:
+            if exc.title != Settings.__name__:
+                raise
+            prefix, nested = Settings.model_config["env_prefix"], Settings.model_config["env_nested_delimiter"]
+            problems = "; ".join(f"{prefix}{nested.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+            raise click.ClickException(f"invalid settings: {problems}") from None
+
+
+@click.group(cls=_Commands)
 @click.option("-v", "--verbose", is_flag=True, help="debug logging")
 def main(verbose: bool) -> None:
     """Streaming actor NLP for news: entities, canonical actors, target sentiment and stance."""

@@ -68,8 +68,9 @@ class WorkerMetrics:
         self.batch_size = Histogram("actorwire_batch_size_records", "Input records per processed batch",
                                     ["worker"], buckets=BATCH_BUCKETS, registry=self.registry)
         self.inference_seconds = Histogram("actorwire_model_inference_seconds",
-                                           "Seconds per call of the stage's models (one call per batch; one per "
-                                           "record when a failed batch is retried record by record)",
+                                           "Seconds per call of the stage's models (one per article in the entity "
+                                           "and sentiment workers, one per batch in the dashboard; one per record "
+                                           "when a failed batch is retried record by record)",
                                            ["worker"], buckets=LATENCY_BUCKETS_S, registry=self.registry)
         self.consumer_lag = Gauge("actorwire_consumer_lag_records",
                                   "Records between this consumer's position and the partition's high watermark "
@@ -82,6 +83,7 @@ class WorkerMetrics:
                                        "Batches whose offsets could not be committed because the group rebalanced; "
                                        "their inputs are processed again by the new owner",
                                        ["worker"], registry=self.registry)
+        self.commits_skipped.labels(worker)  # 0 until the first, instead of no series
         self._lag_labels: set[tuple[str, str]] = set()
 
     def observe_batch(self, source_topic: str, consumed: int, published: Mapping[str, int], dead_lettered: int,
@@ -91,8 +93,8 @@ class WorkerMetrics:
         self.messages_in.labels(self.worker, source_topic).inc(consumed)
         for topic, count in published.items():
             self.messages_out.labels(self.worker, topic).inc(count)
-        if dead_lettered:
-            self.dead_lettered.labels(self.worker, source_topic).inc(dead_lettered)
+        # counted even when 0, so that the series exists (a ratio over it reads 0, not "no data")
+        self.dead_lettered.labels(self.worker, source_topic).inc(dead_lettered)
         self.batch_size.labels(self.worker).observe(consumed)
         self.processing_seconds.labels(self.worker).observe(seconds)
 

@@ -6,6 +6,8 @@ Nested fields use ``__``: ``ACTORWIRE_KAFKA__BOOTSTRAP_SERVERS=broker:9092``,
 
 from __future__ import annotations
 
+import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -171,7 +173,28 @@ class Settings(BaseSettings):
     group_prefix: str = "actorwire"
 
 
+def is_setting(name: str) -> bool:
+    """Whether the environment variable ``name`` (e.g. ``ACTORWIRE_WORKER__HTTP_PORT``) sets a field of
+    :class:`Settings`; pydantic-settings ignores every other ``ACTORWIRE_*`` name silently."""
+    prefix = Settings.model_config["env_prefix"]
+    if not name.startswith(prefix):
+        return False
+    model: type[BaseModel] | None = Settings
+    for part in name[len(prefix):].lower().split(Settings.model_config["env_nested_delimiter"]):
+        if model is None or part not in model.model_fields:
+            return False
+        annotation = model.model_fields[part].annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return model is None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
+    """The process-wide settings, read once. An ``ACTORWIRE_*`` environment variable that names no
+    setting (``ACTORWIRE_WORKER__BATCHSIZE``) is logged as a warning: it would change nothing, and a
+    misspelt name in a deployment's extra variables went unnoticed (operations trial). Raises
+    pydantic's ``ValidationError`` for a value a setting cannot take."""
+    prefix = Settings.model_config["env_prefix"]
+    for name in sorted(n for n in os.environ if n.upper().startswith(prefix) and not is_setting(n.upper())):
+        logging.getLogger("actorwire.settings").warning("%s names no setting and is ignored (misspelt?)", name)
     return Settings()

@@ -142,6 +142,10 @@ Values that cannot be expressed in values.schema.json: fail with a message that 
 {{- if and .Values.dashboard.enabled $ingress.enabled $ingress.tls.enabled (not $ingress.host) -}}
 {{- fail "dashboard.ingress.tls.enabled needs dashboard.ingress.host: a certificate is for a host name" -}}
 {{- end -}}
+{{- $keda := .Values.entities.autoscaling.keda -}}
+{{- if and $keda.enabled (eq (int $keda.minReplicas) 0) (eq .Values.embargo "hold") -}}
+{{- fail "entities.autoscaling.keda.minReplicas 0 with embargo hold: the embargo releaser runs in the entity workers, so held items would wait until new input on news.raw brought a worker back; keep minReplicas at 1, or set embargo pass" -}}
+{{- end -}}
 {{- if le (int .Values.terminationGracePeriodSeconds) (int .Values.settings.shutdownTimeoutSeconds) -}}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must exceed settings.shutdownTimeoutSeconds (%d) plus the slowest article, or Kubernetes kills workers mid-batch" (int .Values.terminationGracePeriodSeconds) (int .Values.settings.shutdownTimeoutSeconds)) -}}
 {{- end -}}
