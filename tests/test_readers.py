@@ -175,14 +175,14 @@ def test_an_input_that_gives_no_article_is_one_unreadable_record_and_the_others_
     (folder / "h.rss").write_bytes(b'<rss version="2.0"><channel><title>x</title></channel></rss>')
     (folder / "i.jsonl").write_text('{"uri": "urn:i", "headline": "Uganda"}\n')
     (folder / "locked.jsonl").write_text('{"uri": "urn:l", "headline": "Mali"}\n')
-    read_bytes = Path.read_bytes
+    path_open = Path.open
 
-    def refuse(path):  # tests run as root, whom file modes do not stop
+    def refuse(path, *args, **kwargs):  # tests run as root, whom file modes do not stop
         if path.name == "locked.jsonl":
             raise PermissionError(13, "Permission denied", str(path))
-        return read_bytes(path)
+        return path_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
     records = list(read_inputs([str(folder)]))
     assert [(r.source.topic.rsplit("/", 1)[1], r.unreadable) for r in records] == [
         ("a.jsonl", None),
