@@ -105,7 +105,7 @@ async def replay(settings: Settings, selection: Selection, since: datetime | Non
             for tp in list(remaining):
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
-        for k, sent in zip([k for k, _ in pending], await asyncio.gather(*(future for _, future in pending))):
+        for (k, _), sent in zip(pending, await asyncio.gather(*(future for _, future in pending))):
             chosen[k] = replace(chosen[k], republished=SourceCoordinates(topic=sent.topic, partition=sent.partition,
                                                                          offset=sent.offset))
     finally:

@@ -47,10 +47,12 @@ def enrich_files(settings: Settings, inputs, output: Path, dead_letter_path: Pat
         while batch := list(islice(records, size)):
             results: list[Output] = []
             for unreadable, run in groupby(batch, key=lambda r: r.unreadable is not None):  # in input order
-                results += ([Output(DEAD_LETTER, r.key, dead_letter(r.unreadable, "Unreadable", stage.name, r.source,
-                                                                     r.key, r.value).model_dump_json().encode(), "")
-                             for r in run] if unreadable
-                            else run_batch(stage, [(r.source, r.key, r.value) for r in run], DEAD_LETTER))
+                if unreadable:
+                    results += [Output(DEAD_LETTER, r.key, dead_letter(r.unreadable, "Unreadable", stage.name,
+                                                                       r.source, r.key, r.value).model_dump_json().encode(),
+                                       "") for r in run]
+                else:
+                    results += run_batch(stage, [(r.source, r.key, r.value) for r in run], DEAD_LETTER)
             for result in results:
                 if result.topic == ENRICHED:
                     out.write(result.value.decode() + "\n")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PIPELINE_VERSION = "0.1.1"  # bump with any change of outputs (docs/runbook.md, Upgrades)
+REQUEST_FRAMING = 4096  # bytes of a produce request besides one record's key, value and headers
 
 
 class KafkaSettings(BaseModel):
@@ -109,6 +110,11 @@ class WorkerSettings(BaseModel):
         base64 (4/3 of its size), and ``news.raw`` holds whatever the broker accepted (1 MiB by
         default) however small ``max_message_bytes`` is; so at least 4 MiB."""
         return max(4 * 1024 * 1024, 2 * self.max_message_bytes)
+
+    def max_record_bytes(self) -> int:
+        """Largest record (key, value and headers before compression) a producer of ours can send:
+        :meth:`max_request_bytes` less room for the request's own framing."""
+        return self.max_request_bytes() - REQUEST_FRAMING
 
     def max_fetch_bytes(self) -> int:
         """Bytes a consumer fetches per partition: at least a record the broker accepts by default

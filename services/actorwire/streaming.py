@@ -44,7 +44,6 @@ from actorwire.messages import DeadLetter, SourceCoordinates
 from actorwire.settings import Settings
 
 log = logging.getLogger("actorwire.streaming")
-REQUEST_FRAMING = 4096  # bytes of a produce request besides one record's key, value and headers
 
 
 @dataclass(frozen=True)
@@ -375,7 +374,7 @@ class StreamWorker:
             produced = await self.loop.run_in_executor(self._executor, run_batch, self.stage, chunk,
                                                        self.settings.topics.deadletter,
                                                        self.telemetry.metrics.observe_inference,
-                                                       self.settings.worker.max_request_bytes() - REQUEST_FRAMING)
+                                                       self.settings.worker.max_record_bytes())
             self._check_systemic(len(chunk), produced)
             self._publishing = asyncio.ensure_future(
                 self._retry("publish", lambda produced=produced: send_outputs(producer, produced)))

@@ -22,12 +22,29 @@ from .test_deadletter_replay import read_all
 pytestmark = pytest.mark.kafka
 
 
+async def run_until_stopped(worker: StreamWorker, records: list[tuple[int, bytes]]) -> dict[int, int]:
+    """Produce ``records`` ((partition, value)) to the worker's input topic, run ``worker`` until its
+    stage stops it, and return its group's committed offset of each partition written."""
+    settings, topic = worker.settings, worker.stage.source_topic
+    producer = AIOKafkaProducer(**settings.kafka.client_options())
+    await producer.start()
+    for partition, value in records:
+        await producer.send_and_wait(topic, value, partition=partition)
+    await producer.stop()
+    await asyncio.wait_for(worker.run(), timeout=90)
+    consumer = AIOKafkaConsumer(group_id=worker.stage.group_id, **settings.kafka.client_options())
+    await consumer.start()
+    try:
+        return {p: await consumer.committed(TopicPartition(topic, p)) for p in sorted({p for p, _ in records})}
+    finally:
+        await consumer.stop()
+
+
 def test_batches_stay_within_the_byte_budget_and_every_record_is_processed_once(isolated):
     settings = isolated.settings.model_copy(deep=True)
     settings.worker.batch_size, settings.worker.max_batch_bytes, settings.worker.http_port = 16, 250, 0
     values = [f"{n:03d}".encode() * 33 for n in range(12)]  # 99 bytes each: at most two per batch
     batches: list[list[bytes]] = []
-    worker: StreamWorker | None = None
 
     def process(items):
         batches.append(list(items))
@@ -35,25 +52,9 @@ def test_batches_stay_within_the_byte_budget_and_every_record_is_processed_once(
             worker.stop()
         return [[Output(settings.topics.entities, None, item, f"budget|{item[:3].decode()}")] for item in items]
 
-    stage = Stage("entities", settings.topics.raw, f"{settings.group_prefix}-budget", lambda raw: raw, process)
-
-    async def scenario() -> dict[int, int]:
-        nonlocal worker
-        producer = AIOKafkaProducer(**settings.kafka.client_options())
-        await producer.start()
-        for n, value in enumerate(values):
-            await producer.send_and_wait(settings.topics.raw, value, partition=n % 2)
-        await producer.stop()
-        worker = StreamWorker(stage, settings)
-        await asyncio.wait_for(worker.run(), timeout=90)
-        consumer = AIOKafkaConsumer(group_id=stage.group_id, **settings.kafka.client_options())
-        await consumer.start()
-        try:
-            return {p: await consumer.committed(TopicPartition(settings.topics.raw, p)) for p in (0, 1)}
-        finally:
-            await consumer.stop()
-
-    committed = asyncio.run(scenario())
+    worker = StreamWorker(Stage("entities", settings.topics.raw, f"{settings.group_prefix}-budget", lambda raw: raw,
+                                process), settings)
+    committed = asyncio.run(run_until_stopped(worker, [(n % 2, value) for n, value in enumerate(values)]))
     assert all(sum(map(len, batch)) <= 250 for batch in batches) and len(batches) >= 6
     assert sorted(item for batch in batches for item in batch) == values
     assert committed == {0: 6, 1: 6}
@@ -102,7 +103,6 @@ def test_a_record_whose_output_the_producer_would_refuse_is_dead_lettered_and_th
     settings = isolated.settings.model_copy(deep=True)
     settings.worker.http_port = 0
     values = [b"small-0", b"bomb", b"small-1"]
-    worker: StreamWorker | None = None
 
     def process(items):
         if items[-1] == b"small-1":
@@ -110,25 +110,9 @@ def test_a_record_whose_output_the_producer_would_refuse_is_dead_lettered_and_th
         return [[Output(settings.topics.entities, item, item * (2_000_000 if item == b"bomb" else 1), item.decode())]
                 for item in items]
 
-    stage = Stage("entities", settings.topics.raw, f"{settings.group_prefix}-bomb", lambda raw: raw, process)
-
-    async def scenario() -> int:
-        nonlocal worker
-        producer = AIOKafkaProducer(**settings.kafka.client_options())
-        await producer.start()
-        for value in values:
-            await producer.send_and_wait(settings.topics.raw, value, partition=0)
-        await producer.stop()
-        worker = StreamWorker(stage, settings)
-        await asyncio.wait_for(worker.run(), timeout=90)
-        consumer = AIOKafkaConsumer(group_id=stage.group_id, **settings.kafka.client_options())
-        await consumer.start()
-        try:
-            return await consumer.committed(TopicPartition(settings.topics.raw, 0))
-        finally:
-            await consumer.stop()
-
-    assert asyncio.run(scenario()) == 3
+    worker = StreamWorker(Stage("entities", settings.topics.raw, f"{settings.group_prefix}-bomb", lambda raw: raw,
+                                process), settings)
+    assert asyncio.run(run_until_stopped(worker, [(0, value) for value in values])) == {0: 3}
     published = asyncio.run(read_all(settings, settings.topics.entities, expected=2, timeout_s=10))
     assert sorted(r.value for r in published) == [b"small-0", b"small-1"]
     (letter,) = [DeadLetter.model_validate_json(r.value)

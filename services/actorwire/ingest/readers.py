@@ -143,21 +143,20 @@ def _feed_records(data: bytes, origin: str) -> Iterator[RawRecord]:
     ``ValueError`` in it), is one unreadable record of its bytes: the other inputs go on."""
     import feedparser
 
+    problem = None
     try:
-        feed = feedparser.parse(data)
+        entries = (feed := feedparser.parse(data)).entries
     except Exception as exc:  # noqa: BLE001 - any failure of the parser on one file must not end the run
-        yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0),
-                        f"the feed parser failed: {exc}"[:500])
+        problem = f"the feed parser failed: {exc}"
+    else:
+        if feed.bozo and not any(e.get("title") or e.get("summary") or e.get("content") for e in entries):
+            problem = f"malformed feed without entries: {feed.get('bozo_exception')}"
+        elif not entries:
+            problem = "no entries: not an RSS or Atom feed, or an empty one"
+    if problem:
+        yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0), problem[:500])
         return
-    if feed.bozo and not any(e.get("title") or e.get("summary") or e.get("content") for e in feed.entries):
-        yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0),
-                        f"malformed feed without entries: {feed.get('bozo_exception')}"[:500])
-        return
-    if not feed.entries:
-        yield RawRecord(None, data, SourceCoordinates(topic=origin, partition=0, offset=0),
-                        "no entries: not an RSS or Atom feed, or an empty one")
-        return
-    for n, entry in enumerate(feed.entries):
+    for n, entry in enumerate(entries):
         content = entry.get("content") or []
         body = content[0].get("value") if content else entry.get("summary", "")
         ctype = (content[0].get("type") if content else entry.get("summary_detail", {}).get("type")) or "text/html"
@@ -208,20 +207,19 @@ def read_path(path: str) -> Iterator[RawRecord]:
     try:
         with p.open("rb") as file:
             head = file.read(_SNIFF_BYTES)
-            if suffix in (".xml", ".rss", ".atom", ".json", ".txt") or (suffix not in _NOT_FEEDS
-                                                                       and head.lstrip().startswith(b"<")):
-                data = head + file.read()  # read whole: a feed or a JSON document is parsed whole
-            else:  # JSON lines, one at a time: a backfill file of gigabytes is never held whole
+            feed = suffix in (".xml", ".rss", ".atom") or (suffix not in _NOT_FEEDS and head.lstrip().startswith(b"<"))
+            if not feed and suffix not in (".json", ".txt"):  # JSON lines, one at a time: never held whole
                 file.seek(0)
                 for n, line in enumerate(file):
                     line = line.removesuffix(b"\n")
                     if line.strip():
                         yield _line_record(line.rstrip(b"\r"), origin, n)
                 return
+            data = head + file.read()  # a feed or a JSON document is parsed whole
     except OSError as exc:
         yield _unreadable(p, f"cannot be read: {exc.strerror or exc}")
         return
-    if suffix in (".xml", ".rss", ".atom") or (suffix not in _NOT_FEEDS and data.lstrip().startswith(b"<")):
+    if feed:
         yield from _feed_records(data, origin)
     elif suffix == ".json":
         try:

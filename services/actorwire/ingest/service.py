@@ -20,9 +20,7 @@ async def publish(settings: Settings, inputs: Iterable[str], topic: str | None =
     rest is published (hostile-input trial: one unreadable file, or one 5 MB line, ended the run
     half published). Raises ``FileNotFoundError`` for a missing input and aiokafka errors when the
     broker refuses."""
-    from actorwire.streaming import REQUEST_FRAMING
-
-    limit = settings.worker.max_request_bytes() - REQUEST_FRAMING
+    limit = settings.worker.max_record_bytes()
     producer = AIOKafkaProducer(enable_idempotence=True, acks="all", linger_ms=10, compression_type="gzip",
                                 max_request_size=settings.worker.max_request_bytes(),
                                 **settings.kafka.client_options())
